@@ -1,0 +1,236 @@
+"""`Archive`: the library's front door. One index directory holds an SQLite database
+(the source of truth) and a FAISS file derived from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ArticleNotFoundError, IndexFormatError, IndexNotFoundError, InputError, ModelMismatchError
+from .index.embedders import Embedder, default_model_name, load_embedder, same_model
+from .index.indexer import PARAGRAPHING_VERSION, Indexer, IndexReport, Progress
+from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
+from .index.vectors import FAISS_NAME, VectorIndex
+from .search.filters import Filter
+from .search.searcher import Hit, Searcher
+
+INDEX_ENV = "NEWSSEARCH_INDEX"
+FORMAT_VERSION = 1
+
+
+def default_index_dir() -> Path:
+    """$NEWSSEARCH_INDEX, else the user's data directory (e.g. ~/.local/share/newssearch/index)."""
+    configured = os.environ.get(INDEX_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newssearch", appauthor=False)) / "index"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newssearch")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+class Archive:
+    """A searchable news archive stored in one index directory."""
+
+    def __init__(self, directory: Path, store: Store, model: str, embedder: Embedder | None = None):
+        self.directory = directory
+        self.store = store
+        self.model_name = model
+        self._embedder = embedder
+        self._vectors: VectorIndex | None = None
+        self.notices: list[str] = []
+
+    # opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, directory: str | os.PathLike | None = None, model: str | None = None,
+             create: bool = False, embedder: Embedder | None = None) -> Archive:
+        """Open the index at `directory` (default: see `default_index_dir`).
+
+        With create=True a missing index is created (for the model given, or the
+        default). A `model` that differs from the one the index was built with is an
+        error, since its vectors would not be comparable.
+        """
+        folder = Path(directory).expanduser() if directory else default_index_dir()
+        database = folder / DATABASE_NAME
+        if not database.exists():
+            if not create:
+                raise IndexNotFoundError(f"no index at {folder}; run 'newssearch index PATH' first")
+            if folder.exists() and not folder.is_dir():
+                raise InputError(f"index location is not a folder: {folder}")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise InputError(f"cannot create index folder {folder}: {error.strerror}") from None
+        store = Store(database)
+        settings = store.settings()
+        stored_model = settings.get("model")
+        if stored_model and model and not same_model(stored_model, model):
+            store.close()
+            raise ModelMismatchError(
+                f"the index at {folder} was built with model '{stored_model}', not '{model}'; "
+                f"use --model {stored_model}, or another --index for the new model"
+            )
+        if settings.get("format_version", FORMAT_VERSION) > FORMAT_VERSION:
+            store.close()
+            raise IndexFormatError(f"the index at {folder} was written by a newer newssearch; upgrade to read it")
+        return cls(folder, store, stored_model or model or (embedder.name if embedder else default_model_name()),
+                   embedder)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.model_name)
+        return self._embedder
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.store.settings()
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The FAISS index, loaded from its file, or rebuilt from SQLite when the file
+        is missing or does not match the committed data."""
+        if self._vectors is None:
+            self._vectors = self._load_vectors()
+        return self._vectors
+
+    def _load_vectors(self) -> VectorIndex:
+        settings = self.settings
+        dimension = settings.get("dimension")
+        if dimension is None:  # nothing indexed yet
+            return VectorIndex(self.embedder.dimension)
+        path = self.directory / FAISS_NAME
+        reason = None
+        if not path.exists() and self.store.counts()["paragraphs"] == 0:
+            return VectorIndex(dimension)
+        if not path.exists():
+            reason = "missing"
+        elif settings.get("faiss_generation") != self.store.generation():
+            reason = "out of date"
+        else:
+            try:
+                vectors = VectorIndex.load(path)
+                if vectors.dimension == dimension and len(vectors) == self.store.counts()["paragraphs"]:
+                    return vectors
+                reason = "inconsistent"
+            except RuntimeError:
+                reason = "unreadable"
+        self.notices.append(f"vector index {reason}; rebuilt it from the stored vectors")
+        vectors = VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension))
+        self._save_vectors(vectors)
+        return vectors
+
+    def _save_vectors(self, vectors: VectorIndex) -> None:
+        try:
+            vectors.save(self.directory / FAISS_NAME)
+            self.store.set_settings({"faiss_generation": self.store.generation()})
+        except (OSError, RuntimeError) as error:  # a read-only index still answers queries
+            self.notices.append(f"could not save the vector index: {error}")
+
+    # indexing ---------------------------------------------------------------------------
+    def index(self, paths: Sequence[str | os.PathLike], progress: Progress | None = None) -> IndexReport:
+        """Add new and changed articles from files and folders, and remove those whose
+        files are gone from the folders given."""
+        if not paths:
+            raise InputError("nothing to index: give one or more files or folders")
+        for path in paths:
+            if not Path(path).expanduser().exists():
+                raise InputError(f"path not found: {path}")
+        self._record_model()
+        indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
+        report = indexer.run(paths)
+        self._save_vectors(self.vectors)
+        return report
+
+    def _record_model(self) -> None:
+        settings = self.settings
+        if "model" in settings:
+            return
+        embedder = self.embedder
+        self.store.set_settings({
+            "format_version": FORMAT_VERSION,
+            "model": embedder.name,
+            "dimension": embedder.dimension,
+            "normalized": True,
+            "metric": "cosine (inner product of L2-normalised vectors)",
+            "max_tokens": embedder.max_tokens,
+            "paragraphing_version": PARAGRAPHING_VERSION,
+            "created_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created_by": f"newssearch {_version()}",
+            "data_generation": 0,
+        })
+
+    # searching --------------------------------------------------------------------------
+    def searcher(self) -> Searcher:
+        return Searcher(self.store, self.vectors, lambda: self.embedder)
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
+               until: str | None = None, sources: Sequence[str] | None = None) -> list[Hit]:
+        """The k best articles for `query`, each with its best paragraphs."""
+        where = Filter.parse(since, until, sources)
+        if self.store.counts()["paragraphs"] == 0:
+            return []
+        return self.searcher().search(query, k=k, mode=mode, where=where)
+
+    # reading ----------------------------------------------------------------------------
+    def article(self, identifier: str | int) -> tuple[StoredArticle, list[Paragraph]]:
+        """An article and its paragraphs, by numeric id or by its own document id."""
+        found: StoredArticle | None = None
+        text = str(identifier).strip()
+        if text.isdigit():
+            found = self.store.article(int(text))
+        if found is None:
+            matches = self.store.articles_by_doc_id(text)
+            found = matches[0] if matches else None
+        if found is None:
+            raise ArticleNotFoundError(f"no article with id '{identifier}' in {self.directory}")
+        return found, self.store.article_paragraphs(found.id)
+
+    def stats(self) -> dict[str, Any]:
+        settings = self.settings
+        counts = self.store.counts()
+        first, last = self.store.date_range()
+        size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
+        return {
+            "index": str(self.directory),
+            **counts,
+            "first_date": first,
+            "last_date": last,
+            "model": settings.get("model"),
+            "dimension": settings.get("dimension"),
+            "normalized": settings.get("normalized"),
+            "created_at": settings.get("created_at"),
+            "size_bytes": size,
+        }
+
+    # quality ----------------------------------------------------------------------------
+    def evaluate(self, task_folder: str | os.PathLike, mode: str = "hybrid", progress: Progress | None = None,
+                 query_progress: Any = None) -> dict[str, Any]:
+        """Index a BEIR task's corpus into this archive, run its queries, and score them."""
+        from .search.evaluate import evaluation_summary, load_task, run_queries, score_rankings
+
+        task = load_task(task_folder)
+        report = self.index([task.corpus], progress)
+        rankings, seconds = run_queries(self.searcher(), task, mode, query_progress)
+        metrics = score_rankings(rankings, task.qrels)
+        return evaluation_summary(task, mode, metrics, report.to_dict(), seconds, len(rankings))

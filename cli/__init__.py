@@ -1,0 +1,1 @@
+"""The `newssearch` command line: a thin Typer layer over `newssearch.Archive`."""

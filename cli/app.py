@@ -1,0 +1,188 @@
+"""`newssearch` commands. Each parses its options, calls the library, and prints:
+results on stdout, progress and messages on stderr. Errors the user can cause end
+as one line on stderr and exit code 1 (NEWSSEARCH_DEBUG=1 shows the traceback)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from ..archive import INDEX_ENV, Archive
+from ..errors import NewssearchError
+from ..search.searcher import MODES
+from . import render
+from .progress import BarProgress
+
+app = typer.Typer(
+    name="newssearch",
+    help="Semantic search over news archives: index articles, then search what they meant.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+IndexOption = Annotated[Optional[Path], typer.Option(
+    "--index", envvar=INDEX_ENV, show_envvar=True,
+    help="Index folder (default: the user data folder, e.g. ~/.local/share/newssearch/index).")]
+ModelOption = Annotated[Optional[str], typer.Option(
+    "--model", envvar="NEWSSEARCH_MODEL", show_envvar=True,
+    help="sentence-transformers model name or path (default: the bundled all-MiniLM-L6-v2).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Write JSON for scripts.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn library errors into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except NewssearchError as error:
+            if os.environ.get("NEWSSEARCH_DEBUG"):
+                raise
+            typer.echo(f"Error: {error}", err=True)
+            raise typer.Exit(code=1) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted; everything committed so far is kept.", err=True)
+            raise typer.Exit(code=130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _notices(archive: Archive) -> None:
+    for notice in archive.notices:
+        typer.echo(f"Note: {notice}", err=True)
+    archive.notices.clear()
+
+
+@app.command("index")
+@reports_errors
+def index_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to index (folders are walked recursively).",
+                                                show_default=False)],
+    index: IndexOption = None,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Index articles: new and changed ones are embedded, unchanged ones skipped, and
+    those whose files are gone from the given folders removed."""
+    with Archive.open(index, model=model, create=True) as archive:
+        progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
+        report = archive.index(paths, progress=progress).to_dict()
+        _notices(archive)
+        if as_json:
+            typer.echo(render.json_line({"index": str(archive.directory), **report}))
+            return
+        typer.echo(render.report_text(report), err=True)
+        for line in render.skip_reasons(report):
+            typer.echo(line, err=True)
+
+
+@app.command("query")
+@reports_errors
+def query_command(
+    words: Annotated[list[str], typer.Argument(help="What to search for.", show_default=False)],
+    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Number of articles to return.")] = 10,
+    mode: Annotated[str, typer.Option("--mode", "-m", help=f"One of: {', '.join(MODES)}.")] = "hybrid",
+    since: Annotated[Optional[str], typer.Option(help="Only articles dated on or after this day (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only articles dated on or before this day (YYYY-MM-DD).")] = None,
+    source: Annotated[Optional[list[str]], typer.Option(
+        "--source", "-s", help="Only articles whose source contains this text (repeatable).")] = None,
+    index: IndexOption = None,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+) -> None:
+    """Search the index; results are articles, best first, with their best paragraphs."""
+    text = " ".join(words)
+    with Archive.open(index, model=model) as archive:
+        hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source)
+        _notices(archive)
+    if as_json:
+        for hit in hits:
+            typer.echo(render.json_line(hit.to_dict()))
+        return
+    if not hits:
+        typer.echo("No results.", err=True)
+        return
+    typer.echo("\n\n".join(render.hit_text(hit, text) for hit in hits))
+
+
+@app.command("show")
+@reports_errors
+def show_command(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id (as in results) or document id.")],
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print one article with its numbered paragraphs."""
+    with Archive.open(index) as archive:
+        article, paragraphs = archive.article(article_id)
+    if as_json:
+        typer.echo(render.json_line({**article.__dict__, "paragraphs": [p.__dict__ for p in paragraphs]}))
+        return
+    typer.echo(typer.style(article.title or "(untitled)", bold=True))
+    facts = [f for f in (article.date, article.source, article.author, article.url) if f]
+    typer.echo(typer.style(" · ".join(facts + [article.path]), fg="cyan"))
+    for paragraph in paragraphs:
+        if paragraph.position == 0:
+            continue
+        label = f"¶{paragraph.position}" + (f".{paragraph.part + 1}" if paragraph.part else "")
+        typer.echo(f"\n{typer.style(label, dim=True)} {paragraph.text}")
+
+
+@app.command("stats")
+@reports_errors
+def stats_command(index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """Counts, model, index location and size."""
+    with Archive.open(index) as archive:
+        stats = archive.stats()
+    if as_json:
+        typer.echo(render.json_line(stats))
+        return
+    stats["size"] = render.human_size(stats.pop("size_bytes"))
+    width = max(len(key) for key in stats)
+    for key, value in stats.items():
+        typer.echo(f"{key.replace('_', ' '):<{width}}  {value if value is not None else '-'}")
+
+
+@app.command("eval")
+@reports_errors
+def eval_command(
+    task: Annotated[Path, typer.Argument(help="BEIR task folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
+    mode: Annotated[str, typer.Option("--mode", "-m", help=f"One of: {', '.join(MODES)}.")] = "hybrid",
+    index: Annotated[Optional[Path], typer.Option(
+        "--index", help="Index folder to build or reuse (default: a throwaway one).")] = None,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure retrieval quality on a BEIR task: MRR@10, nDCG@10, Recall@1/10/100 at
+    article level, and indexing throughput."""
+    with tempfile.TemporaryDirectory(prefix="newssearch-eval-") as scratch:
+        with Archive.open(index or scratch, model=model, create=True) as archive:
+            result = archive.evaluate(task, mode=mode, progress=BarProgress(enabled=sys.stderr.isatty()))
+            _notices(archive)
+    if as_json:
+        typer.echo(render.json_line(result))
+        return
+    typer.echo(f"task {result['task']} · mode {result['mode']} · {result['queries']} queries")
+    for name, value in result["metrics"].items():
+        typer.echo(f"  {name:<10} {value:.4f}")
+    indexing = result["indexing"]
+    typer.echo(f"  indexing   {indexing['texts_embedded']} paragraphs embedded in {indexing['embed_seconds']:.1f}s "
+               f"({indexing['paragraphs_per_second']:.1f}/s); run took {indexing['seconds']:.1f}s")
+    typer.echo(f"  search     {result['queries_per_second']} queries/s")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,92 @@
+"""How results look on a terminal: plain text, query words highlighted when stdout is
+a terminal (click drops the colours otherwise), JSON lines for scripts."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+from typing import Any
+
+import typer
+
+from ..search.keyword import query_terms
+from ..search.searcher import Hit
+
+SNIPPET_CHARS = 480
+
+
+def json_line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _highlighter(query: str) -> re.Pattern[str] | None:
+    stems = sorted({t[: max(4, len(t) - 2)] if len(t) > 4 else t for t in query_terms(query) if len(t) > 1},
+                   key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def location(hit: Hit) -> str:
+    article = hit.article
+    where = article.doc_id if article.path.endswith((".jsonl", ".ndjson", ".json")) and article.doc_id else article.path
+    return where
+
+
+def hit_text(hit: Hit, query: str) -> str:
+    """A hit as a few lines: rank, title and score; date, source, where; best paragraphs."""
+    width = min(shutil.get_terminal_size((100, 20)).columns, 120)
+    pattern = _highlighter(query)
+    article = hit.article
+    title = article.title or "(untitled)"
+    lines = [typer.style(f"{hit.rank:>2}. ", dim=True) + typer.style(title, bold=True)
+             + typer.style(f"  [{hit.score:.4f}]", dim=True)]
+    facts = [fact for fact in (article.date[:10] if article.date else None, article.source) if fact]
+    facts.append(f"id {article.id}")
+    lines.append("    " + typer.style(" · ".join(facts) + f" · {location(hit)}", fg="cyan"))
+    for paragraph in hit.paragraphs:
+        label = "headline" if paragraph.position == 0 else f"¶{paragraph.position}"
+        body = textwrap.fill(_snippet(paragraph.text), width=width - 6, subsequent_indent="      ")
+        if pattern:
+            body = pattern.sub(lambda m: typer.style(m.group(0), fg="yellow", bold=True), body)
+        lines.append(typer.style(f"    {label} ", dim=True) + body)
+    return "\n".join(lines)
+
+
+def report_text(report: dict[str, Any]) -> str:
+    parts = [f"{report[k]} {k}" for k in ("added", "updated", "unchanged", "removed")]
+    parts.append(f"{len(report['skipped'])} skipped")
+    files = report["files"]
+    line = f"Indexed {files} file{'s' if files != 1 else ''}: " + ", ".join(parts)
+    if report["texts_embedded"]:
+        line += (f"; embedded {report['texts_embedded']} paragraphs in {report['embed_seconds']:.1f}s "
+                 f"({report['paragraphs_per_second']:.1f}/s)")
+    else:
+        line += "; nothing to embed"
+    return line
+
+
+def skip_reasons(report: dict[str, Any], limit: int = 20) -> list[str]:
+    lines = []
+    for skip in report["skipped"][:limit]:
+        where = f"{skip['path']}:{skip['line']}" if skip["line"] is not None else skip["path"]
+        lines.append(f"  skipped {where}: {skip['reason']}")
+    if len(report["skipped"]) > limit:
+        lines.append(f"  … and {len(report['skipped']) - limit} more (use --json for all)")
+    return lines
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

@@ -1,0 +1,37 @@
+"""The one exception hierarchy of newssearch.
+
+Every error a user can cause is a subclass of NewssearchError whose message
+reads as a complete sentence for the user; the CLI prints it on one line.
+"""
+
+
+class NewssearchError(Exception):
+    """Base class for every error newssearch raises on purpose."""
+
+
+class InputError(NewssearchError):
+    """A path or file given to newssearch cannot be used."""
+
+
+class IndexNotFoundError(NewssearchError):
+    """There is no index at the requested location yet."""
+
+
+class IndexFormatError(NewssearchError):
+    """The index on disk is unreadable or was written by an incompatible version."""
+
+
+class ModelError(NewssearchError):
+    """The embedding model cannot be found, verified or loaded."""
+
+
+class ModelMismatchError(ModelError):
+    """The index was built with another model than the one requested."""
+
+
+class FilterError(NewssearchError):
+    """A search filter (date, source) or search option is invalid."""
+
+
+class ArticleNotFoundError(NewssearchError):
+    """No article with the requested id is in the index."""

@@ -1,0 +1,1 @@
+"""Ingest side of newssearch: reading archives, paragraphs, embeddings, storage."""

@@ -1,0 +1,53 @@
+"""Dates as ISO 8601 strings: YYYY-MM-DD, or a full timestamp (UTC) when a time is known."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dateutil import parser as date_parser
+
+from ..errors import FilterError
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EPOCH = re.compile(r"^\d{9,10}(\.\d+)?$")
+
+
+def parse_date(value: str | None) -> str | None:
+    """ISO form of a date written in any common way, or None if it is not a date."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if ISO_DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            return None
+    if EPOCH.match(text):
+        return _format(dt.datetime.fromtimestamp(float(text), tz=dt.timezone.utc), has_time=True)
+    try:
+        parsed = date_parser.parse(text)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return _format(parsed, has_time=":" in text)
+
+
+def _format(moment: dt.datetime, has_time: bool) -> str:
+    if not has_time:
+        return moment.date().isoformat()
+    if moment.tzinfo is not None:
+        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def parse_filter_date(value: str, option: str) -> str:
+    """A --since/--until value as YYYY-MM-DD; the error names the option."""
+    text = value.strip()
+    try:
+        if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise FilterError(f"invalid date for {option}: '{value}' (use YYYY-MM-DD)") from None

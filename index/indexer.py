@@ -1,0 +1,253 @@
+"""Incremental indexing: read articles, skip what is unchanged (content hash),
+split and embed what is new or changed (each distinct text embedded once), write in
+batches, and remove articles whose files are gone from the folders indexed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .embedders import Embedder
+from .paragraphs import normalize_text, split_paragraphs, window_paragraph
+from .sources import Article, Skip, collect_files, read_file
+from .store import Store
+from .vectors import VectorIndex
+
+# Bump when paragraph splitting changes, so articles are re-split on the next run
+# (only texts that actually changed are embedded again).
+PARAGRAPHING_VERSION = 1
+ARTICLES_PER_BATCH = 200
+TEXTS_PER_EMBED_CALL = 64
+
+
+class Progress(Protocol):
+    """Receives indexing progress; the CLI draws it as a bar on stderr."""
+
+    def start(self, total_bytes: int, total_files: int) -> None: ...
+
+    def advance(self, bytes_done: int = 0, files: int = 0, paragraphs: int = 0) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SilentProgress:
+    def start(self, total_bytes: int, total_files: int) -> None:
+        pass
+
+    def advance(self, bytes_done: int = 0, files: int = 0, paragraphs: int = 0) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    paragraphs_written: int = 0
+    texts_embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def paragraphs_per_second(self) -> float:
+        return self.texts_embedded / self.embed_seconds if self.embed_seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files, "added": self.added, "updated": self.updated,
+            "unchanged": self.unchanged, "removed": self.removed,
+            "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped],
+            "paragraphs_written": self.paragraphs_written, "texts_embedded": self.texts_embedded,
+            "seconds": round(self.seconds, 3), "embed_seconds": round(self.embed_seconds, 3),
+            "paragraphs_per_second": round(self.paragraphs_per_second, 2),
+        }
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def content_hash(article: Article) -> str:
+    payload = json.dumps(
+        [PARAGRAPHING_VERSION, article.title, article.text, article.date, article.source, article.url,
+         article.author, article.doc_id, article.metadata],
+        ensure_ascii=False, sort_keys=True, default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def article_units(article: Article, embedder: Embedder) -> list[tuple[int, int, str]]:
+    """(position, part, text) of what gets embedded: the headline as position 0, then
+    each paragraph (1, 2, ...), long ones as several windows (part 0, 1, ...)."""
+    units: list[tuple[int, int, str]] = []
+    title = normalize_text(article.title or "")
+    paragraphs = split_paragraphs(article.text)
+    if title and (not paragraphs or paragraphs[0] != title):
+        units.append((0, 0, title))
+    for position, paragraph in enumerate(paragraphs, start=1):
+        for part, window in enumerate(window_paragraph(paragraph, embedder.count_tokens, embedder.max_tokens)):
+            units.append((position, part, window))
+    return units
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+class Indexer:
+    """One indexing run over a store and its vector index."""
+
+    def __init__(self, store: Store, vectors: VectorIndex, embedder: Callable[[], Embedder],
+                 progress: Progress | None = None):
+        self.store = store
+        self.vectors = vectors
+        self._embedder = embedder
+        self.progress = progress or SilentProgress()
+        self.report = IndexReport()
+
+    def run(self, paths: Sequence[str | Path]) -> IndexReport:
+        started = time.perf_counter()
+        files, skips = collect_files(paths)
+        self.report.files = len(files)
+        self.report.skipped.extend(skips)
+        roots = sorted({str(Path(p).expanduser().resolve()) for p in paths})
+        previous: dict[str, tuple[int, str]] = {}
+        for root in roots:
+            previous.update(self.store.article_keys_under(root))
+        seen: dict[str, str] = {}
+        unreadable: set[str] = set()
+
+        sizes = {file: _size(file) for file in files}
+        self.progress.start(sum(sizes.values()), len(files))
+        batch: list[Article] = []
+        try:
+            for file in files:
+                read_bytes = 0
+                for item in read_file(file):
+                    if isinstance(item, Skip):
+                        self.report.skipped.append(item)
+                        if item.line is None:
+                            unreadable.add(str(file))
+                        continue
+                    if item.key in seen:
+                        self.report.skipped.append(Skip(item.path, f"duplicate article id '{item.doc_id}'"))
+                        continue
+                    seen[item.key] = item.path
+                    read_bytes += item.size
+                    batch.append(item)
+                    if len(batch) >= ARTICLES_PER_BATCH:
+                        self._write_batch(batch)
+                        batch = []
+                self.progress.advance(bytes_done=max(sizes[file] - read_bytes, 0), files=1)
+            if batch:
+                self._write_batch(batch)
+            gone = [article_id for key, (article_id, path) in previous.items()
+                    if key not in seen and path not in unreadable]
+            self._remove(gone)
+            self.report.removed = len(gone)
+        finally:
+            self.progress.close()
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _write_batch(self, articles: list[Article]) -> None:
+        hashes = [content_hash(a) for a in articles]
+        existing = self.store.article_hashes([a.key for a in articles])
+        changed: list[tuple[Article, str, int | None]] = []
+        for article, digest in zip(articles, hashes):
+            known = existing.get(article.key)
+            if known and known[1] == digest:
+                self.report.unchanged += 1
+                self.progress.advance(bytes_done=article.size)
+            else:
+                changed.append((article, digest, known[0] if known else None))
+        if not changed:
+            return
+        embedder = self._embedder()
+        prepared = [(article, digest, replace_id,
+                     [(pos, part, text, text_hash(text)) for pos, part, text in article_units(article, embedder)])
+                    for article, digest, replace_id in changed]
+        new_texts = self._texts_to_embed([unit for *_, units in prepared for unit in units])
+        bytes_total = sum(article.size for article, *_ in prepared)
+        new_hashes, new_vectors = self._embed(new_texts, embedder, bytes_total)
+
+        removed: list[int] = []
+        added: list[int] = []
+        with self.store.transaction():
+            if len(new_hashes):
+                self.store.add_vectors(new_hashes, new_vectors)
+            for article, digest, replace_id, units in prepared:
+                fields = {
+                    "key": article.key, "doc_id": article.doc_id, "title": article.title, "date": article.date,
+                    "source": article.source, "url": article.url, "author": article.author,
+                    "path": article.path, "content_hash": digest, "metadata": article.metadata,
+                }
+                _, gone, new = self.store.write_article(fields, units, replace_id)
+                removed += gone
+                added += new
+                if replace_id is None:
+                    self.report.added += 1
+                else:
+                    self.report.updated += 1
+            self.store.bump_generation()
+        self.report.paragraphs_written += len(added)
+        self.vectors.remove(removed)
+        for ids, vectors in self.store.paragraph_vectors(added, self.vectors.dimension):
+            self.vectors.add(ids, vectors)
+
+    def _texts_to_embed(self, units: list[tuple[int, int, str, str]]) -> dict[str, str]:
+        """hash -> text of the distinct texts that have no stored vector yet."""
+        distinct = {digest: text for *_, text, digest in units}
+        known = self.store.known_vectors(list(distinct))
+        return {digest: text for digest, text in distinct.items() if digest not in known}
+
+    def _embed(self, texts: dict[str, str], embedder: Embedder, bytes_total: int) -> tuple[list[str], np.ndarray]:
+        if not texts:
+            self.progress.advance(bytes_done=bytes_total)
+            return [], np.zeros((0, self.vectors.dimension), dtype=np.float32)
+        # Sorted by length so each model batch pads little.
+        order = sorted(texts, key=lambda digest: len(texts[digest]))
+        chunks = []
+        started = time.perf_counter()
+        done_bytes = 0
+        for start in range(0, len(order), TEXTS_PER_EMBED_CALL):
+            batch = order[start:start + TEXTS_PER_EMBED_CALL]
+            chunks.append(_normalise(embedder.embed([texts[d] for d in batch])))
+            share = bytes_total * (start + len(batch)) // len(order) - done_bytes
+            done_bytes += share
+            self.progress.advance(bytes_done=share, paragraphs=len(batch))
+        self.report.embed_seconds += time.perf_counter() - started
+        self.report.texts_embedded += len(order)
+        return order, np.vstack(chunks)
+
+    def _remove(self, article_ids: list[int]) -> None:
+        """Delete articles that are gone, and vectors no paragraph uses any more."""
+        with self.store.transaction():
+            removed = self.store.delete_articles(article_ids)
+            self.store.delete_orphan_vectors()
+            if removed:
+                self.store.bump_generation()
+        self.vectors.remove(removed)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

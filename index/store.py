@@ -1,0 +1,343 @@
+"""The SQLite side of an index: schema and migrations, and every read and write of
+articles, paragraphs and vectors. SQLite is the source of truth; the FAISS file is
+derived from the vectors stored here.
+
+On-disk format (see README "On-disk format"):
+  settings(key, value)             JSON values: model, dimension, normalized, ...
+  articles(id, key, doc_id, title, date, source, url, author, path, content_hash,
+           metadata, indexed_at)
+  paragraphs(id, article_id, position, part, text, text_hash)
+  vectors(hash, vector)            float32 blob per distinct embedded text
+  paragraphs_fts                   FTS5 over paragraphs.text (porter, unicode61)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from ..errors import IndexFormatError
+
+DATABASE_NAME = "newssearch.db"
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["settings"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["articles"].create(
+        {
+            "id": int, "key": str, "doc_id": str, "title": str, "date": str, "source": str,
+            "url": str, "author": str, "path": str, "content_hash": str, "metadata": str,
+            "indexed_at": str,
+        },
+        pk="id",
+        not_null={"key", "path", "content_hash"},
+        if_not_exists=True,
+    )
+    db["articles"].create_index(["key"], unique=True, if_not_exists=True)
+    for column in ("path", "doc_id", "date", "source"):
+        db["articles"].create_index([column], if_not_exists=True)
+    db["vectors"].create({"hash": str, "vector": bytes}, pk="hash", not_null={"vector"}, if_not_exists=True)
+    db["paragraphs"].create(
+        {"id": int, "article_id": int, "position": int, "part": int, "text": str, "text_hash": str},
+        pk="id",
+        not_null={"article_id", "position", "part", "text", "text_hash"},
+        foreign_keys=[("article_id", "articles", "id"), ("text_hash", "vectors", "hash")],
+        if_not_exists=True,
+    )
+    db["paragraphs"].create_index(["article_id", "position", "part"], if_not_exists=True)
+    db["paragraphs"].create_index(["text_hash"], if_not_exists=True)
+    db["paragraphs"].enable_fts(["text"], tokenize=FTS_TOKENIZER, create_triggers=True, replace=True)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply the migrations this database has not seen yet. Each is written to be safe
+    to re-run, so a migration interrupted half-way completes on the next open."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    applied = {row["name"] for row in db["_migrations"].rows}
+    known = {name for name, _ in MIGRATIONS}
+    if applied - known:
+        raise IndexFormatError(
+            f"this index was written by a newer newssearch (unknown migrations: {', '.join(sorted(applied - known))})"
+        )
+    for name, apply in MIGRATIONS:
+        if name in applied:
+            continue
+        apply(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, _now()])
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class StoredArticle:
+    id: int
+    key: str
+    doc_id: str | None
+    title: str | None
+    date: str | None
+    source: str | None
+    url: str | None
+    author: str | None
+    path: str
+    metadata: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> StoredArticle:
+        return cls(
+            id=row["id"], key=row["key"], doc_id=row["doc_id"], title=row["title"], date=row["date"],
+            source=row["source"], url=row["url"], author=row["author"], path=row["path"],
+            metadata=json.loads(row["metadata"] or "{}"),
+        )
+
+
+@dataclass
+class Paragraph:
+    id: int
+    article_id: int
+    position: int
+    part: int
+    text: str
+
+
+def vector_blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+
+
+class Store:
+    """Reads and writes of one index database."""
+
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = path
+        try:
+            if readonly:
+                connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                             isolation_level=None)
+            else:
+                connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self.db = sqlite_utils.Database(connection)
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            if not readonly:
+                migrate(self.db)
+            elif "_migrations" not in self.db.table_names():
+                raise IndexFormatError(f"{path} is not a newssearch index")
+        except sqlite3.DatabaseError as error:
+            raise IndexFormatError(f"cannot open index database {path}: {error}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic write: everything inside commits together or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # settings -------------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        return {row["key"]: json.loads(row["value"]) for row in self.db["settings"].rows}
+
+    def set_settings(self, values: dict[str, Any]) -> None:
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+            [(key, json.dumps(value)) for key, value in values.items()],
+        )
+
+    def generation(self) -> int:
+        """Counts committed changes to paragraphs; the FAISS file records the one it matches."""
+        row = self.db.execute("SELECT value FROM settings WHERE key = 'data_generation'").fetchone()
+        return int(json.loads(row[0])) if row else 0
+
+    def bump_generation(self) -> None:
+        self.set_settings({"data_generation": self.generation() + 1})
+
+    # articles -------------------------------------------------------------------------
+    def article_hashes(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """key -> (id, content_hash) for the keys that are indexed."""
+        found: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT key, id, content_hash FROM articles WHERE key IN ({marks})", chunk):
+                found[row[0]] = (row[1], row[2])
+        return found
+
+    def article_keys_under(self, folder: str) -> dict[str, tuple[int, str]]:
+        """key -> (id, path) of every article read from a file inside folder (or that file)."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self.db.execute(
+            "SELECT key, id, path FROM articles WHERE path = ? OR substr(path, 1, ?) = ?",
+            [folder, len(prefix), prefix],
+        )
+        return {key: (article_id, path) for key, article_id, path in rows}
+
+    def article(self, article_id: int) -> StoredArticle | None:
+        rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+        return StoredArticle.from_row(rows[0]) if rows else None
+
+    def articles_by_doc_id(self, doc_id: str) -> list[StoredArticle]:
+        return [StoredArticle.from_row(r) for r in self.db.query("SELECT * FROM articles WHERE doc_id = ? ORDER BY id", [doc_id])]
+
+    def articles(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
+        ids = list(ids)
+        found: dict[int, StoredArticle] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.query(f"SELECT * FROM articles WHERE id IN ({marks})", chunk):
+                found[row["id"]] = StoredArticle.from_row(row)
+        return found
+
+    def write_article(self, fields: dict[str, Any], paragraphs: Sequence[tuple[int, int, str, str]],
+                      replace_id: int | None) -> tuple[int, list[int], list[int]]:
+        """Insert (or replace) one article and its paragraphs (position, part, text, text_hash).
+
+        Returns (article id, ids of paragraphs removed, ids of paragraphs added). The
+        caller holds the transaction."""
+        record = {**fields, "metadata": json.dumps(fields.get("metadata") or {}, ensure_ascii=False),
+                  "indexed_at": _now()}
+        removed: list[int] = []
+        if replace_id is not None:
+            removed = [row[0] for row in self.db.execute("SELECT id FROM paragraphs WHERE article_id = ?", [replace_id])]
+            self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [replace_id])
+            assignments = ", ".join(f"{column} = ?" for column in record)
+            self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*record.values(), replace_id])
+            article_id = replace_id
+        else:
+            columns = ", ".join(record)
+            marks = ", ".join("?" * len(record))
+            article_id = self.db.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
+                                         list(record.values())).lastrowid
+        added = []
+        for position, part, text, text_hash in paragraphs:
+            cursor = self.db.execute(
+                "INSERT INTO paragraphs (article_id, position, part, text, text_hash) VALUES (?, ?, ?, ?, ?)",
+                [article_id, position, part, text, text_hash],
+            )
+            added.append(cursor.lastrowid)
+        return article_id, removed, added
+
+    def delete_articles(self, article_ids: Sequence[int]) -> list[int]:
+        """Delete articles and their paragraphs; returns the paragraph ids removed."""
+        removed: list[int] = []
+        for start in range(0, len(article_ids), 500):
+            chunk = list(article_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            removed += [r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
+            self.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
+        return removed
+
+    # vectors --------------------------------------------------------------------------
+    def known_vectors(self, hashes: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(hashes), 500):
+            chunk = list(hashes[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(f"SELECT hash FROM vectors WHERE hash IN ({marks})", chunk))
+        return found
+
+    def add_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO vectors (hash, vector) VALUES (?, ?)",
+            [(h, vector_blob(v)) for h, v in zip(hashes, vectors)],
+        )
+
+    def delete_orphan_vectors(self) -> int:
+        cursor = self.db.execute(
+            "DELETE FROM vectors WHERE NOT EXISTS (SELECT 1 FROM paragraphs WHERE paragraphs.text_hash = vectors.hash)"
+        )
+        return cursor.rowcount
+
+    def paragraph_vectors(self, paragraph_ids: Sequence[int] | None = None, dimension: int = 0,
+                          batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) of paragraphs, in batches: all of them, or those given."""
+        if paragraph_ids is None:
+            cursor = self.db.execute(
+                "SELECT p.id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash ORDER BY p.id"
+            )
+            while rows := cursor.fetchmany(batch):
+                yield _unpack(rows, dimension)
+            return
+        ids = list(paragraph_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT p.id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash WHERE p.id IN ({marks})",
+                chunk,
+            ).fetchall()
+            if rows:
+                yield _unpack(rows, dimension)
+
+    # paragraphs -----------------------------------------------------------------------
+    def paragraphs(self, ids: Iterable[int]) -> dict[int, Paragraph]:
+        ids = list(ids)
+        found: dict[int, Paragraph] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"SELECT id, article_id, position, part, text FROM paragraphs WHERE id IN ({marks})", chunk
+            ):
+                found[row[0]] = Paragraph(*row)
+        return found
+
+    def article_paragraphs(self, article_id: int) -> list[Paragraph]:
+        rows = self.db.execute(
+            "SELECT id, article_id, position, part, text FROM paragraphs WHERE article_id = ? ORDER BY position, part",
+            [article_id],
+        )
+        return [Paragraph(*row) for row in rows]
+
+    def paragraph_ids(self) -> np.ndarray:
+        return np.array([r[0] for r in self.db.execute("SELECT id FROM paragraphs ORDER BY id")], dtype=np.int64)
+
+    def paragraph_article_ids(self, paragraph_ids: Sequence[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        ids = list(paragraph_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT id, article_id FROM paragraphs WHERE id IN ({marks})", chunk).fetchall())
+        return found
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": self.db["articles"].count,
+            "paragraphs": self.db["paragraphs"].count,
+            "vectors": self.db["vectors"].count,
+            "sources": self.db.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0],
+        }
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        return tuple(self.db.execute("SELECT min(date), max(date) FROM articles").fetchone())  # type: ignore[return-value]
+
+
+def _unpack(rows: list[tuple[int, bytes]], dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+    return ids, vectors

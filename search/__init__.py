@@ -1,0 +1,1 @@
+"""Query side of newssearch: dense, keyword and hybrid search, filters, evaluation."""

@@ -1,0 +1,114 @@
+"""Retrieval quality on a BEIR-format task (corpus.jsonl, queries.jsonl, qrels/test.tsv),
+scored at article level: MRR@10, nDCG@10, Recall@1/10/100."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .searcher import Searcher
+
+CUTOFFS = (1, 10, 100)
+
+
+@dataclass
+class Task:
+    name: str
+    corpus: Path
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+
+def load_task(folder: str | Path, split: str = "test") -> Task:
+    root = Path(folder).expanduser()
+    corpus, queries_file, qrels_file = root / "corpus.jsonl", root / "queries.jsonl", root / "qrels" / f"{split}.tsv"
+    for required in (corpus, queries_file, qrels_file):
+        if not required.is_file():
+            raise InputError(f"not a BEIR task folder: {required} is missing")
+    queries: dict[str, str] = {}
+    with queries_file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                    queries[str(record["_id"])] = record["text"]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise InputError(f"{queries_file}:{number}: not a BEIR query record") from None
+    qrels: dict[str, dict[str, int]] = {}
+    with qrels_file.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            if len(row) < 3 or row[0] == "query-id":
+                continue
+            qrels.setdefault(row[0], {})[row[1]] = int(float(row[2]))
+    return Task(root.name, corpus, queries, qrels)
+
+
+def reciprocal_rank(ranking: Sequence[str], relevant: dict[str, int], cutoff: int = 10) -> float:
+    for rank, doc in enumerate(ranking[:cutoff], start=1):
+        if relevant.get(doc, 0) > 0:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg(ranking: Sequence[str], relevant: dict[str, int], cutoff: int = 10) -> float:
+    """nDCG with linear gains, as BEIR/pytrec_eval compute it."""
+    dcg = sum(relevant.get(doc, 0) / math.log2(rank + 1) for rank, doc in enumerate(ranking[:cutoff], start=1))
+    ideal = sorted((g for g in relevant.values() if g > 0), reverse=True)[:cutoff]
+    idcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, start=1))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall(ranking: Sequence[str], relevant: dict[str, int], cutoff: int) -> float:
+    wanted = {doc for doc, g in relevant.items() if g > 0}
+    return len(wanted & set(ranking[:cutoff])) / len(wanted) if wanted else 0.0
+
+
+def score_rankings(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict[str, float]:
+    """Mean metrics over the queries that have relevance judgements."""
+    judged = [q for q in qrels if q in rankings]
+    if not judged:
+        return {}
+    metrics: dict[str, float] = {
+        "mrr@10": sum(reciprocal_rank(rankings[q], qrels[q]) for q in judged),
+        "ndcg@10": sum(ndcg(rankings[q], qrels[q]) for q in judged),
+    }
+    for cutoff in CUTOFFS:
+        metrics[f"recall@{cutoff}"] = sum(recall(rankings[q], qrels[q], cutoff) for q in judged)
+    return {name: value / len(judged) for name, value in metrics.items()}
+
+
+def run_queries(searcher: Searcher, task: Task, mode: str,
+                progress: Callable[[int], None] | None = None) -> tuple[dict[str, list[str]], float]:
+    """Article-level rankings (document ids, best first) for every judged query, and
+    the seconds spent searching."""
+    judged = [q for q in task.queries if q in task.qrels]
+    started = time.perf_counter()
+    vectors = searcher.embed_queries([task.queries[q] for q in judged]) if mode != "keyword" else None
+    rankings: dict[str, list[str]] = {}
+    for number, query_id in enumerate(judged):
+        hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
+                               query_vector=vectors[number] if vectors is not None else None)
+        rankings[query_id] = [hit.article.doc_id or str(hit.article.id) for hit in hits]
+        if progress:
+            progress(1)
+    return rankings, time.perf_counter() - started
+
+
+def evaluation_summary(task: Task, mode: str, metrics: dict[str, float], index_report: dict[str, Any],
+                       search_seconds: float, queries: int) -> dict[str, Any]:
+    return {
+        "task": task.name,
+        "mode": mode,
+        "queries": queries,
+        "metrics": {name: round(value, 4) for name, value in metrics.items()},
+        "indexing": index_report,
+        "search_seconds": round(search_seconds, 2),
+        "queries_per_second": round(queries / search_seconds, 1) if search_seconds else None,
+    }

@@ -1,0 +1,145 @@
+"""Search an index: dense (FAISS), keyword (FTS5 BM25) or hybrid (both, fused by
+reciprocal rank fusion), with paragraph hits rolled up to articles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import FilterError
+from ..index.embedders import Embedder
+from ..index.store import Store, StoredArticle
+from ..index.vectors import VectorIndex
+from .filters import Filter
+from .keyword import keyword_search
+
+MODES = ("hybrid", "semantic", "keyword")
+RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
+PARAGRAPHS_PER_HIT = 2
+
+
+@dataclass
+class ParagraphHit:
+    id: int
+    position: int  # 0 is the headline, 1 the first paragraph
+    part: int
+    text: str
+    score: float
+
+
+@dataclass
+class Hit:
+    """One article in the results, with the paragraphs that matched best."""
+
+    rank: int
+    score: float
+    article: StoredArticle
+    paragraphs: list[ParagraphHit]
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.article
+        return {
+            "rank": self.rank, "score": round(self.score, 6), "id": a.id, "doc_id": a.doc_id,
+            "title": a.title, "date": a.date, "source": a.source, "url": a.url, "author": a.author,
+            "path": a.path,
+            "paragraphs": [{"id": p.id, "position": p.position, "part": p.part, "score": round(p.score, 6),
+                            "text": p.text} for p in self.paragraphs],
+        }
+
+
+@dataclass
+class _Ranked:
+    """Candidates of one retriever, best first: paragraph id -> (article id, score)."""
+
+    paragraphs: list[tuple[int, int, float]]
+
+    def articles(self) -> list[int]:
+        order: list[int] = []
+        seen: set[int] = set()
+        for _, article_id, _ in self.paragraphs:
+            if article_id not in seen:
+                seen.add(article_id)
+                order.append(article_id)
+        return order
+
+
+class Searcher:
+    def __init__(self, store: Store, vectors: VectorIndex, embedder: Callable[[], Embedder]):
+        self.store = store
+        self.vectors = vectors
+        self._embedder = embedder
+
+    def embed_queries(self, queries: list[str]) -> np.ndarray:
+        vectors = self._embedder().embed(queries)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", where: Filter | None = None,
+               query_vector: np.ndarray | None = None) -> list[Hit]:
+        if mode not in MODES:
+            raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
+        if k < 1:
+            raise FilterError("the number of results must be at least 1")
+        if not query.strip():
+            raise FilterError("the query is empty")
+        where = where or Filter()
+        allowed = where.paragraph_ids(self.store) if where.active else None
+        total = len(allowed) if allowed is not None else len(self.vectors)
+        depth = max(10 * k, 100)
+        while True:
+            lists = self._retrieve(query, mode, depth, where, allowed, query_vector)
+            enough = all(len(r.articles()) >= k or len(r.paragraphs) < depth for r in lists)
+            if enough or depth >= total:
+                break
+            depth *= 4
+        return self._fuse(lists, k, mode)
+
+    def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
+                  query_vector: np.ndarray | None) -> list[_Ranked]:
+        lists = []
+        if mode in ("hybrid", "semantic"):
+            if query_vector is None:
+                query_vector = self.embed_queries([query])[0]
+            dense = self.vectors.search(query_vector, depth, allowed)
+            owners = self.store.paragraph_article_ids([pid for pid, _ in dense])
+            lists.append(_Ranked([(pid, owners[pid], score) for pid, score in dense if pid in owners]))
+        if mode in ("hybrid", "keyword"):
+            lists.append(_Ranked(keyword_search(self.store, query, depth, where)))
+        return lists
+
+    def _fuse(self, lists: list[_Ranked], k: int, mode: str) -> list[Hit]:
+        if mode == "hybrid":
+            article_scores: dict[int, float] = {}
+            paragraph_scores: dict[int, float] = {}
+            for ranked in lists:
+                for rank, article_id in enumerate(ranked.articles(), start=1):
+                    article_scores[article_id] = article_scores.get(article_id, 0.0) + 1.0 / (RRF_K + rank)
+                for rank, (pid, _, _) in enumerate(ranked.paragraphs, start=1):
+                    paragraph_scores[pid] = paragraph_scores.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+        else:
+            ranked = lists[0]
+            order = ranked.articles()
+            article_scores = {}
+            paragraph_scores = {}
+            for pid, article_id, score in ranked.paragraphs:
+                paragraph_scores.setdefault(pid, score)
+                article_scores.setdefault(article_id, score)
+            article_scores = {a: article_scores[a] for a in order}
+        top = sorted(article_scores, key=lambda a: -article_scores[a])[:k]
+        owners: dict[int, list[int]] = {a: [] for a in top}
+        for ranked in lists:
+            for pid, article_id, _ in ranked.paragraphs:
+                if article_id in owners and pid not in owners[article_id]:
+                    owners[article_id].append(pid)
+        best = {a: sorted(pids, key=lambda p: -paragraph_scores[p])[:PARAGRAPHS_PER_HIT] for a, pids in owners.items()}
+        articles = self.store.articles(top)
+        texts = self.store.paragraphs([p for pids in best.values() for p in pids])
+        hits = []
+        for rank, article_id in enumerate(top, start=1):
+            paragraphs = [ParagraphHit(p, texts[p].position, texts[p].part, texts[p].text, paragraph_scores[p])
+                          for p in best[article_id] if p in texts]
+            hits.append(Hit(rank, article_scores[article_id], articles[article_id], paragraphs))
+        return hits
