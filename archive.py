@@ -125,7 +125,7 @@ class Archive:
             return VectorIndex(dimension)
         if not path.exists():
             reason = "missing"
-        elif settings.get("faiss_generation") != self.store.generation():
+        elif settings.get("faiss_file") != self._file_signature(path):
             reason = "out of date"
         else:
             try:
@@ -140,10 +140,18 @@ class Archive:
         self._save_vectors(vectors)
         return vectors
 
+    def _file_signature(self, path: Path, generation: int | None = None) -> dict[str, int]:
+        """What identifies the FAISS file that matches the committed data: the data
+        generation it was written for, and the file's size and modification time."""
+        stat = path.stat()
+        return {"generation": self.store.generation() if generation is None else generation,
+                "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
     def _save_vectors(self, vectors: VectorIndex) -> None:
         try:
-            vectors.save(self.directory / FAISS_NAME)
-            self.store.set_settings({"faiss_generation": self.store.generation()})
+            path = self.directory / FAISS_NAME
+            vectors.save(path)
+            self.store.set_settings({"faiss_file": self._file_signature(path)})
         except (OSError, RuntimeError) as error:  # a read-only index still answers queries
             self.notices.append(f"could not save the vector index: {error}")
 

@@ -176,7 +176,7 @@ def parse_text_article(text: str, markdown: bool = False) -> tuple[dict[str, Any
         if markdown:
             title = title.lstrip("#").strip()
         fields["title"] = title
-        index += 1
+        index = skip_blank(index + 1)
         while index < len(lines) and _take_header(lines[index], fields, metadata):
             index += 1
     if "date" in fields:

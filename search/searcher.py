@@ -14,7 +14,7 @@ from ..index.embedders import Embedder
 from ..index.store import Store, StoredArticle
 from ..index.vectors import VectorIndex
 from .filters import Filter
-from .keyword import keyword_search
+from .keyword import keyword_search, query_terms
 
 MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
@@ -83,8 +83,8 @@ class Searcher:
             raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         if k < 1:
             raise FilterError("the number of results must be at least 1")
-        if not query.strip():
-            raise FilterError("the query is empty")
+        if not query_terms(query):
+            raise FilterError("the query has no words to search for")
         where = where or Filter()
         allowed = where.paragraph_ids(self.store) if where.active else None
         total = len(allowed) if allowed is not None else len(self.vectors)
@@ -134,12 +134,14 @@ class Searcher:
             for pid, article_id, _ in ranked.paragraphs:
                 if article_id in owners and pid not in owners[article_id]:
                     owners[article_id].append(pid)
-        best = {a: sorted(pids, key=lambda p: -paragraph_scores[p])[:PARAGRAPHS_PER_HIT] for a, pids in owners.items()}
+        texts = self.store.paragraphs([p for pids in owners.values() for p in pids])
         articles = self.store.articles(top)
-        texts = self.store.paragraphs([p for pids in best.values() for p in pids])
         hits = []
         for rank, article_id in enumerate(top, start=1):
+            ordered = sorted((p for p in owners[article_id] if p in texts), key=lambda p: -paragraph_scores[p])
+            # The headline is already shown as the title: show body paragraphs when any matched.
+            shown = [p for p in ordered if texts[p].position != 0][:PARAGRAPHS_PER_HIT] or ordered[:1]
             paragraphs = [ParagraphHit(p, texts[p].position, texts[p].part, texts[p].text, paragraph_scores[p])
-                          for p in best[article_id] if p in texts]
+                          for p in shown]
             hits.append(Hit(rank, article_scores[article_id], articles[article_id], paragraphs))
         return hits

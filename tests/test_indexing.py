@@ -1,0 +1,174 @@
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newssearch import Archive, InputError, ModelMismatchError
+from newssearch.index.vectors import FAISS_NAME
+
+from conftest import FAKE_MODEL
+
+
+def open_archive(path=None):
+    return Archive.open(path, create=True)
+
+
+def faiss_matches_sqlite(archive):
+    return np.array_equal(archive.vectors.ids(), archive.store.paragraph_ids())
+
+
+def test_index_reports_and_stores_articles(corpus, fake_embedder):
+    with open_archive() as archive:
+        report = archive.index([corpus])
+        assert (report.files, report.added, report.unchanged, report.removed, len(report.skipped)) == (4, 5, 0, 0, 0)
+        counts = archive.store.counts()
+        assert counts["articles"] == 5
+        assert counts["paragraphs"] == report.paragraphs_written
+        assert faiss_matches_sqlite(archive)
+        settings = archive.settings
+        assert (settings["model"], settings["dimension"], settings["normalized"]) == (FAKE_MODEL, 64, True)
+        troops = archive.store.articles_by_doc_id("a2")[0]
+        assert (troops.title, troops.date, troops.source) == ("Tanks seen near the border", "2022-02-01", "Example Wire")
+
+
+def test_reindexing_an_unchanged_corpus_embeds_nothing(corpus, fake_embedder):
+    with open_archive() as archive:
+        archive.index([corpus])
+    fake_embedder.embedded.clear()
+    with open_archive() as archive:
+        report = archive.index([corpus])
+    assert fake_embedder.embedded == []
+    assert (report.added, report.updated, report.unchanged, report.removed, report.texts_embedded) == (0, 0, 5, 0, 0)
+
+
+def test_changed_added_and_deleted_files(corpus, fake_embedder):
+    with open_archive() as archive:
+        archive.index([corpus])
+        before = archive.store.counts()["articles"]
+    (corpus / "2021-11-02-climate.txt").write_text(
+        "Leaders pledge to cut methane at climate summit\nDate: 2021-11-02\n\n"
+        "More than 100 countries pledged to cut methane emissions by 30 percent by the end of the decade.\n\n"
+        "A brand new closing paragraph about coal power stations was added to the story later.\n",
+        encoding="utf-8")
+    (corpus / "sport" / "2020-03-01-football.md").unlink()
+    (corpus / "new.txt").write_text("Fresh story\n\nAn election was called for the spring, the prime minister said.",
+                                    encoding="utf-8")
+    fake_embedder.embedded.clear()
+    with open_archive() as archive:
+        report = archive.index([corpus])
+        assert (report.added, report.updated, report.unchanged, report.removed) == (1, 1, 3, 1)
+        assert archive.store.counts()["articles"] == before
+        assert faiss_matches_sqlite(archive)
+    # Only the new paragraphs were embedded: the unchanged ones of the updated article were reused.
+    assert sorted(fake_embedder.embedded) == sorted([
+        "A brand new closing paragraph about coal power stations was added to the story later.",
+        "Fresh story", "An election was called for the spring, the prime minister said."])
+
+
+def test_removal_is_limited_to_the_folders_given(corpus, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text("Other story\n\nSomething happened somewhere else entirely today.", encoding="utf-8")
+    with open_archive() as archive:
+        archive.index([corpus, other])
+        report = archive.index([other])
+        assert (report.unchanged, report.removed) == (1, 0)
+        assert archive.store.counts()["articles"] == 6
+
+
+def test_records_removed_from_a_jsonl_file_are_removed(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+        feed = corpus / "feed.jsonl"
+        feed.write_text(feed.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+        report = archive.index([feed])
+        assert (report.unchanged, report.removed) == (1, 1)
+        assert archive.store.articles_by_doc_id("a2") == []
+
+
+def test_identical_paragraphs_are_embedded_once(tmp_path, fake_embedder):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    shared = "The wire service reported the same paragraph in every one of these stories today."
+    for n in range(3):
+        (folder / f"{n}.txt").write_text(f"Story {n}\n\nUnique opening number {n} of this story is here.\n\n{shared}",
+                                         encoding="utf-8")
+    with open_archive() as archive:
+        report = archive.index([folder])
+        assert fake_embedder.embedded.count(shared) == 1
+        assert archive.store.counts()["paragraphs"] == 9
+        assert archive.store.counts()["vectors"] == 7
+        assert report.texts_embedded == 7
+
+
+def test_long_paragraphs_are_windowed_not_truncated(tmp_path, fake_embedder):
+    sentence = "The committee heard evidence from many witnesses over several long days of hearings."
+    (tmp_path / "long.txt").write_text("Long\n\n" + " ".join([sentence] * 10), encoding="utf-8")
+    with open_archive() as archive:
+        archive.index([tmp_path / "long.txt"])
+        paragraphs = archive.store.article_paragraphs(1)
+    windows = [p for p in paragraphs if p.position == 1]
+    assert [p.part for p in windows] == list(range(len(windows))) and len(windows) > 1
+    assert " ".join(p.text for p in windows) == " ".join([sentence] * 10)
+
+
+def test_faiss_file_is_rebuilt_when_missing_or_stale(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+        directory = archive.directory
+    (directory / FAISS_NAME).unlink()
+    with Archive.open() as archive:
+        assert faiss_matches_sqlite(archive)
+        assert archive.notices == ["vector index missing; rebuilt it from the stored vectors"]
+    saved = directory / "saved.faiss"
+    shutil.copy(directory / FAISS_NAME, saved)
+    (corpus / "new.txt").write_text("New\n\nA new article about the weather arrived this morning.", encoding="utf-8")
+    with Archive.open() as archive:
+        archive.index([corpus])
+    shutil.copy(saved, directory / FAISS_NAME)  # an older file than the data: as after a crash
+    with Archive.open() as archive:
+        assert faiss_matches_sqlite(archive)
+        assert archive.notices == ["vector index out of date; rebuilt it from the stored vectors"]
+
+
+def test_model_mismatch_is_refused(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+    with pytest.raises(ModelMismatchError, match="built with model 'fake-hash-64', not 'other-model'"):
+        Archive.open(model="other-model")
+
+
+def test_unreadable_file_keeps_its_articles(corpus, monkeypatch):
+    with open_archive() as archive:
+        archive.index([corpus])
+    target = corpus / "2021-11-02-climate.txt"
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path == target:
+            raise PermissionError(13, "Permission denied")
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with open_archive() as archive:
+        report = archive.index([corpus])
+        assert report.removed == 0 and report.unchanged == 4
+        assert [str(s) for s in report.skipped] == [f"{target}: cannot read: Permission denied"]
+        assert archive.store.counts()["articles"] == 5
+
+
+def test_a_file_emptied_of_articles_loses_them(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+        (corpus / "feed.jsonl").write_bytes(b"")
+        report = archive.index([corpus])
+        assert report.removed == 2
+
+
+def test_index_errors(tmp_path):
+    with open_archive() as archive:
+        with pytest.raises(InputError, match="path not found"):
+            archive.index([tmp_path / "missing"])
+        with pytest.raises(InputError, match="nothing to index"):
+            archive.index([])

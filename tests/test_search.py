@@ -1,0 +1,98 @@
+import json
+
+import pytest
+
+from newssearch import Archive, FilterError
+from newssearch.search.keyword import fts_expression
+
+
+@pytest.fixture
+def archive(corpus):
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+        yield archive
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_each_mode_finds_the_troop_stories(archive, mode):
+    hits = archive.search("troop buildup near the border", k=3, mode=mode)
+    assert {hit.article.title for hit in hits[:2]} == {"Russia masses troops near Ukraine", "Tanks seen near the border"}
+    assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
+    assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
+
+
+def test_hits_carry_their_best_paragraphs_and_metadata(archive):
+    [hit] = archive.search("methane emissions pledge", k=1)
+    assert hit.article.title == "Leaders pledge to cut methane at climate summit"
+    assert hit.article.date == "2021-11-02" and hit.article.source == "Daily Planet"
+    assert "methane emissions" in hit.paragraphs[0].text and hit.paragraphs[0].position == 1
+    record = hit.to_dict()
+    assert json.loads(json.dumps(record))["paragraphs"][0]["position"] == 1
+    assert record["path"].endswith("2021-11-02-climate.txt")
+
+
+@pytest.mark.parametrize("query", [
+    '"unbalanced quote', "troops NEAR border", "troops AND", "tank*", "source:wire", "((border", "a OR", "-minus",
+    "NOT", "^start", "col:", "{braces}", "'; DROP TABLE articles; --",
+])
+def test_fts_syntax_in_user_text_is_searched_as_words(archive, query):
+    for mode in ("keyword", "hybrid"):
+        archive.search(query, k=3, mode=mode)
+    assert archive.store.counts()["articles"] == 5
+
+
+def test_fts_expression_quotes_every_word():
+    assert fts_expression('troops NEAR "border" (a:b*') == '"troops" OR "near" OR "border" OR "a" OR "b"'
+    assert fts_expression("?!") is None
+
+
+def test_a_query_without_words_is_refused(archive):
+    with pytest.raises(FilterError, match="no words"):
+        archive.search("?!*", mode="keyword")
+
+
+def test_source_and_date_filters(archive):
+    hits = archive.search("border", k=10, sources=["example wire"])
+    assert {h.article.source for h in hits} == {"Example Wire"}
+    hits = archive.search("border", k=10, since="2022-01-15")
+    assert all(h.article.date >= "2022-01-15" for h in hits) and len(hits) == 2
+    hits = archive.search("border", k=10, until="2021-12-31")
+    assert {h.article.title for h in hits} <= {"Leaders pledge to cut methane at climate summit", "Cup final postponed"}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"since": "yesterday"}, "invalid date for --since: 'yesterday'"),
+    ({"until": "2022-02-30"}, "invalid date for --until"),
+    ({"since": "2022-02-01", "until": "2022-01-01"}, "is after --until"),
+    ({"mode": "fuzzy"}, "unknown search mode"),
+    ({"k": 0}, "at least 1"),
+])
+def test_bad_filters(archive, kwargs, message):
+    with pytest.raises(FilterError, match=message):
+        archive.search("border", **kwargs)
+
+
+def test_a_selective_filter_still_returns_k_hits(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(60):
+        (folder / f"a{n}.txt").write_text(
+            f"Flood story {n}\nSource: Big Paper\nDate: 2020-01-01\n\nHeavy rain flooded the river valley again, "
+            f"number {n}.", encoding="utf-8")
+    for n in range(5):
+        (folder / f"b{n}.txt").write_text(
+            f"Weather note {n}\nSource: Small Paper\nDate: 2021-06-0{n + 1}\n\nSome rain is expected later this week "
+            f"in the hills, note {n}.", encoding="utf-8")
+    with Archive.open(create=True) as archive:
+        archive.index([folder])
+        for mode in ("hybrid", "semantic", "keyword"):
+            hits = archive.search("heavy rain flooded the river", k=5, mode=mode, sources=["small"])
+            assert len(hits) == 5 and {h.article.source for h in hits} == {"Small Paper"}, mode
+            hits = archive.search("heavy rain flooded the river", k=5, mode=mode, since="2021-01-01")
+            assert len(hits) == 5, mode
+        assert len(archive.search("rain", k=100)) == 65
+
+
+def test_search_on_an_empty_index_returns_nothing(tmp_path):
+    with Archive.open(create=True) as archive:
+        assert archive.search("anything") == []
