@@ -193,12 +193,16 @@ class Archive:
         return Searcher(self.store, self.vectors, lambda: self.embedder)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
-               until: str | None = None, sources: Sequence[str] | None = None) -> list[Hit]:
-        """The k best articles for `query`, each with its best paragraphs."""
+               until: str | None = None, sources: Sequence[str] | None = None, fusion: str = "scores") -> list[Hit]:
+        """The k best articles for `query`, each with its best paragraphs.
+
+        mode: "hybrid" (dense + keyword), "semantic" (dense only) or "keyword" (BM25).
+        since/until: ISO dates, inclusive; sources: substrings of the source name.
+        fusion: how hybrid mode combines its two lists, "scores" or "rrf"."""
         where = Filter.parse(since, until, sources)
         if self.store.counts()["paragraphs"] == 0:
             return []
-        return self.searcher().search(query, k=k, mode=mode, where=where)
+        return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion)
 
     # reading ----------------------------------------------------------------------------
     def article(self, identifier: str | int) -> tuple[StoredArticle, list[Paragraph]]:
@@ -233,12 +237,13 @@ class Archive:
 
     # quality ----------------------------------------------------------------------------
     def evaluate(self, task_folder: str | os.PathLike, mode: str = "hybrid", progress: Progress | None = None,
-                 query_progress: Any = None) -> dict[str, Any]:
+                 fusion: str = "scores") -> dict[str, Any]:
         """Index a BEIR task's corpus into this archive, run its queries, and score them."""
         from .search.evaluate import evaluation_summary, load_task, run_queries, score_rankings
 
         task = load_task(task_folder)
         report = self.index([task.corpus], progress)
-        rankings, seconds = run_queries(self.searcher(), task, mode, query_progress)
+        rankings, seconds = run_queries(self.searcher(), task, mode, fusion)
         metrics = score_rankings(rankings, task.qrels)
-        return evaluation_summary(task, mode, metrics, report.to_dict(), seconds, len(rankings))
+        summary = evaluation_summary(task, mode, metrics, report.to_dict(), seconds, len(rankings))
+        return {**summary, "fusion": fusion if mode == "hybrid" else None}

@@ -16,6 +16,7 @@ import typer
 
 from ..archive import INDEX_ENV, Archive
 from ..errors import NewssearchError
+from ..search.fusion import FUSIONS
 from ..search.searcher import MODES
 from . import render
 from .progress import BarProgress
@@ -36,6 +37,9 @@ ModelOption = Annotated[Optional[str], typer.Option(
     "--model", envvar="NEWSSEARCH_MODEL", show_envvar=True,
     help="sentence-transformers model name or path (default: the bundled all-MiniLM-L6-v2).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Write JSON for scripts.")]
+ModeOption = Annotated[str, typer.Option("--mode", "-m", help=f"One of: {', '.join(MODES)}.")]
+FusionOption = Annotated[str, typer.Option(
+    "--fusion", help=f"How hybrid mode combines dense and keyword results: {' or '.join(FUSIONS)}.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,7 +98,8 @@ def index_command(
 def query_command(
     words: Annotated[list[str], typer.Argument(help="What to search for.", show_default=False)],
     limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Number of articles to return.")] = 10,
-    mode: Annotated[str, typer.Option("--mode", "-m", help=f"One of: {', '.join(MODES)}.")] = "hybrid",
+    mode: ModeOption = "hybrid",
+    fusion: FusionOption = "scores",
     since: Annotated[Optional[str], typer.Option(help="Only articles dated on or after this day (YYYY-MM-DD).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Only articles dated on or before this day (YYYY-MM-DD).")] = None,
     source: Annotated[Optional[list[str]], typer.Option(
@@ -106,7 +111,7 @@ def query_command(
     """Search the index; results are articles, best first, with their best paragraphs."""
     text = " ".join(words)
     with Archive.open(index, model=model) as archive:
-        hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source)
+        hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source, fusion=fusion)
         _notices(archive)
     if as_json:
         for hit in hits:
@@ -160,7 +165,8 @@ def stats_command(index: IndexOption = None, as_json: JsonOption = False) -> Non
 @reports_errors
 def eval_command(
     task: Annotated[Path, typer.Argument(help="BEIR task folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
-    mode: Annotated[str, typer.Option("--mode", "-m", help=f"One of: {', '.join(MODES)}.")] = "hybrid",
+    mode: ModeOption = "hybrid",
+    fusion: FusionOption = "scores",
     index: Annotated[Optional[Path], typer.Option(
         "--index", help="Index folder to build or reuse (default: a throwaway one).")] = None,
     model: ModelOption = None,
@@ -170,12 +176,13 @@ def eval_command(
     article level, and indexing throughput."""
     with tempfile.TemporaryDirectory(prefix="newssearch-eval-") as scratch:
         with Archive.open(index or scratch, model=model, create=True) as archive:
-            result = archive.evaluate(task, mode=mode, progress=BarProgress(enabled=sys.stderr.isatty()))
+            result = archive.evaluate(task, mode=mode, fusion=fusion, progress=BarProgress(enabled=sys.stderr.isatty()))
             _notices(archive)
     if as_json:
         typer.echo(render.json_line(result))
         return
-    typer.echo(f"task {result['task']} · mode {result['mode']} · {result['queries']} queries")
+    fused = f" ({result['fusion']} fusion)" if result["fusion"] else ""
+    typer.echo(f"task {result['task']} · mode {result['mode']}{fused} · {result['queries']} queries")
     for name, value in result["metrics"].items():
         typer.echo(f"  {name:<10} {value:.4f}")
     indexing = result["indexing"]

@@ -22,6 +22,9 @@ JSON_LINES_SUFFIXES = {".jsonl", ".ndjson"}
 JSON_SUFFIXES = {".json"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_LINES_SUFFIXES | JSON_SUFFIXES
 
+# Files in a folder walk that describe the archive rather than belong to it.
+DOCUMENTATION_NAMES = {"README", "LICENSE", "LICENCE", "COPYING"}
+
 ID_FIELDS = ("_id", "id", "doc_id", "docid", "guid", "uuid")
 TITLE_FIELDS = ("title", "headline")
 TEXT_FIELDS = ("text", "body", "content", "article", "maintext", "description")
@@ -75,7 +78,8 @@ class Skip:
 
 def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Skip]]:
     """Files to read under the given files and folders (folders walked recursively,
-    hidden files and folders left out), plus the files skipped for their format."""
+    leaving out hidden files and folders and README/LICENSE files), plus the files
+    skipped for their format."""
     files: list[Path] = []
     skips: list[Skip] = []
     for given in paths:
@@ -89,7 +93,7 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
-                if name.startswith("."):
+                if name.startswith(".") or name.split(".")[0].upper() in DOCUMENTATION_NAMES:
                     continue
                 found += 1
                 file = (Path(root) / name).resolve()

@@ -7,7 +7,7 @@ import csv
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,8 +84,7 @@ def score_rankings(rankings: dict[str, list[str]], qrels: dict[str, dict[str, in
     return {name: value / len(judged) for name, value in metrics.items()}
 
 
-def run_queries(searcher: Searcher, task: Task, mode: str,
-                progress: Callable[[int], None] | None = None) -> tuple[dict[str, list[str]], float]:
+def run_queries(searcher: Searcher, task: Task, mode: str, fusion: str = "scores") -> tuple[dict[str, list[str]], float]:
     """Article-level rankings (document ids, best first) for every judged query, and
     the seconds spent searching."""
     judged = [q for q in task.queries if q in task.qrels]
@@ -94,10 +93,8 @@ def run_queries(searcher: Searcher, task: Task, mode: str,
     rankings: dict[str, list[str]] = {}
     for number, query_id in enumerate(judged):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
-                               query_vector=vectors[number] if vectors is not None else None)
+                               query_vector=vectors[number] if vectors is not None else None, fusion=fusion)
         rankings[query_id] = [hit.article.doc_id or str(hit.article.id) for hit in hits]
-        if progress:
-            progress(1)
     return rankings, time.perf_counter() - started
 
 

@@ -14,10 +14,10 @@ from ..index.embedders import Embedder
 from ..index.store import Store, StoredArticle
 from ..index.vectors import VectorIndex
 from .filters import Filter
+from .fusion import FUSIONS, fuse
 from .keyword import keyword_search, query_terms
 
 MODES = ("hybrid", "semantic", "keyword")
-RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 PARAGRAPHS_PER_HIT = 2
 
 
@@ -78,9 +78,13 @@ class Searcher:
         return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", where: Filter | None = None,
-               query_vector: np.ndarray | None = None) -> list[Hit]:
+               query_vector: np.ndarray | None = None, fusion: str = "scores") -> list[Hit]:
+        """The k best articles. Hybrid mode fuses dense and keyword candidates by
+        relative scores (default) or reciprocal ranks (fusion="rrf")."""
         if mode not in MODES:
             raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
+        if fusion not in FUSIONS:
+            raise FilterError(f"unknown fusion '{fusion}' (choose from {', '.join(FUSIONS)})")
         if k < 1:
             raise FilterError("the number of results must be at least 1")
         if not query_terms(query):
@@ -95,7 +99,7 @@ class Searcher:
             if enough or depth >= total:
                 break
             depth *= 4
-        return self._fuse(lists, k, mode)
+        return self._fuse(lists, k, fusion)
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
                   query_vector: np.ndarray | None) -> list[_Ranked]:
@@ -110,25 +114,14 @@ class Searcher:
             lists.append(_Ranked(keyword_search(self.store, query, depth, where)))
         return lists
 
-    def _fuse(self, lists: list[_Ranked], k: int, mode: str) -> list[Hit]:
-        if mode == "hybrid":
-            article_scores: dict[int, float] = {}
-            paragraph_scores: dict[int, float] = {}
-            for ranked in lists:
-                for rank, article_id in enumerate(ranked.articles(), start=1):
-                    article_scores[article_id] = article_scores.get(article_id, 0.0) + 1.0 / (RRF_K + rank)
-                for rank, (pid, _, _) in enumerate(ranked.paragraphs, start=1):
-                    paragraph_scores[pid] = paragraph_scores.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-        else:
-            ranked = lists[0]
-            order = ranked.articles()
-            article_scores = {}
-            paragraph_scores = {}
-            for pid, article_id, score in ranked.paragraphs:
-                paragraph_scores.setdefault(pid, score)
-                article_scores.setdefault(article_id, score)
-            article_scores = {a: article_scores[a] for a in order}
-        top = sorted(article_scores, key=lambda a: -article_scores[a])[:k]
+    def _fuse(self, lists: list[_Ranked], k: int, fusion: str) -> list[Hit]:
+        paragraph_scores, article_scores = fuse([r.paragraphs for r in lists], fusion)
+        # Ties keep the order of the first list (dense, in hybrid mode).
+        first_seen: dict[int, int] = {}
+        for ranked in lists:
+            for article_id in ranked.articles():
+                first_seen.setdefault(article_id, len(first_seen))
+        top = sorted(article_scores, key=lambda a: (-article_scores[a], first_seen[a]))[:k]
         owners: dict[int, list[int]] = {a: [] for a in top}
         for ranked in lists:
             for pid, article_id, _ in ranked.paragraphs:

@@ -43,27 +43,26 @@ def test_reindexing_an_unchanged_corpus_embeds_nothing(corpus, fake_embedder):
 
 
 def test_changed_added_and_deleted_files(corpus, fake_embedder):
+    kept = ("More than 100 countries pledged to cut methane emissions by 30 percent by the end of the decade, "
+            "in a deal announced at the climate conference in Glasgow on Tuesday afternoon by the leaders.")
+    added = ("A brand new closing paragraph about coal power stations was added to the story later in the day, "
+             "after the leaders of the largest polluters said they would not sign the pledge on coal power.")
+    climate = corpus / "2021-11-02-climate.txt"
+    climate.write_text(f"Methane pledge\nDate: 2021-11-02\n\n{kept}\n", encoding="utf-8")
     with open_archive() as archive:
         archive.index([corpus])
         before = archive.store.counts()["articles"]
-    (corpus / "2021-11-02-climate.txt").write_text(
-        "Leaders pledge to cut methane at climate summit\nDate: 2021-11-02\n\n"
-        "More than 100 countries pledged to cut methane emissions by 30 percent by the end of the decade.\n\n"
-        "A brand new closing paragraph about coal power stations was added to the story later.\n",
-        encoding="utf-8")
+    climate.write_text(f"Methane pledge\nDate: 2021-11-02\n\n{kept}\n\n{added}\n", encoding="utf-8")
     (corpus / "sport" / "2020-03-01-football.md").unlink()
-    (corpus / "new.txt").write_text("Fresh story\n\nAn election was called for the spring, the prime minister said.",
-                                    encoding="utf-8")
+    (corpus / "new.txt").write_text("Fresh story\n\nAn election was called for the spring.", encoding="utf-8")
     fake_embedder.embedded.clear()
     with open_archive() as archive:
         report = archive.index([corpus])
         assert (report.added, report.updated, report.unchanged, report.removed) == (1, 1, 3, 1)
         assert archive.store.counts()["articles"] == before
         assert faiss_matches_sqlite(archive)
-    # Only the new paragraphs were embedded: the unchanged ones of the updated article were reused.
-    assert sorted(fake_embedder.embedded) == sorted([
-        "A brand new closing paragraph about coal power stations was added to the story later.",
-        "Fresh story", "An election was called for the spring, the prime minister said."])
+    # Only new texts were embedded: the unchanged paragraph of the updated article was reused.
+    assert sorted(fake_embedder.embedded) == sorted([added, "Fresh story", "An election was called for the spring."])
 
 
 def test_removal_is_limited_to_the_folders_given(corpus, tmp_path):
@@ -90,10 +89,13 @@ def test_records_removed_from_a_jsonl_file_are_removed(corpus):
 def test_identical_paragraphs_are_embedded_once(tmp_path, fake_embedder):
     folder = tmp_path / "wire"
     folder.mkdir()
-    shared = "The wire service reported the same paragraph in every one of these stories today."
+    shared = ("The wire service reported the same paragraph in every one of these stories today, word for word, "
+              "as agencies do when several papers take the same copy from the same correspondent.")
     for n in range(3):
-        (folder / f"{n}.txt").write_text(f"Story {n}\n\nUnique opening number {n} of this story is here.\n\n{shared}",
-                                         encoding="utf-8")
+        (folder / f"{n}.txt").write_text(
+            f"Story {n}\n\nUnique opening number {n} of this story is here, long enough to stand as a paragraph of "
+            f"its own in the archive, with some more words about the news of the day.\n\n{shared}",
+            encoding="utf-8")
     with open_archive() as archive:
         report = archive.index([folder])
         assert fake_embedder.embedded.count(shared) == 1

@@ -100,6 +100,7 @@ def test_collect_files_walks_folders_and_counts_unknown_formats(tmp_path):
     (tmp_path / "a" / "b" / "x.txt").write_text("T\n\nBody", encoding="utf-8")
     (tmp_path / "a" / "y.pdf").write_bytes(b"%PDF")
     (tmp_path / "a" / ".hidden.txt").write_text("T\n\nBody", encoding="utf-8")
+    (tmp_path / "a" / "README.md").write_text("# About\n\nThis folder holds articles.", encoding="utf-8")
     files, skips = collect_files([tmp_path / "a"])
     assert [f.name for f in files] == ["x.txt"]
     assert [s.reason for s in skips] == ["unsupported format '.pdf'"]

@@ -1,0 +1,70 @@
+"""End-to-end tests with the real all-MiniLM-L6-v2 model on the shipped corpus/.
+Slow (the model loads, ~80 articles are embedded): run with `pytest --slow`."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from newssearch import Archive
+from newssearch.index.embedders import DEFAULT_MODEL, load_embedder
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+CORPUS = REPO / "corpus"
+ON_POINT = re.compile(r"(troop|military|force)s?\s+build-?up|build-?up\s+of\s+(russian\s+)?(troops|forces)", re.I)
+
+
+@pytest.fixture(scope="module")
+def real_index(tmp_path_factory) -> Path:
+    index = tmp_path_factory.mktemp("real") / "index"
+    with Archive.open(index, model=DEFAULT_MODEL, create=True) as archive:
+        report = archive.index([CORPUS])
+    assert report.added == 80 and not report.skipped
+    return index
+
+
+def test_default_model_is_verified_and_normalised():
+    embedder = load_embedder(DEFAULT_MODEL)
+    vectors = embedder.embed(["troop buildup", "Russia has massed troops at the border"])
+    assert vectors.shape == (2, 384) and embedder.normalized
+    assert embedder.max_tokens == 254
+
+
+def test_troop_buildup_ranks_an_on_point_paragraph_first(real_index):
+    with Archive.open(real_index) as archive:
+        hits = archive.search("troop buildup", k=5)
+    best = hits[0].paragraphs[0].text
+    assert ON_POINT.search(best), best
+    seed_hits = [h for h in hits if h.article.path.endswith("000_8e24c4ccbe2509cc.txt")]
+    assert seed_hits and seed_hits[0].rank <= 3
+
+
+def test_semantic_mode_finds_buildup_without_the_words(real_index):
+    with Archive.open(real_index) as archive:
+        hits = archive.search("Moscow masses soldiers near the Ukrainian frontier", k=5, mode="semantic")
+    assert any(re.search(r"troops|forces|build-?up", h.paragraphs[0].text, re.I) for h in hits[:3])
+
+
+def test_reindexing_the_corpus_embeds_nothing(real_index):
+    with Archive.open(real_index) as archive:
+        report = archive.index([CORPUS])
+    assert (report.unchanged, report.added, report.updated, report.removed, report.texts_embedded) == (80, 0, 0, 0, 0)
+
+
+def test_readme_commands_from_a_shell(tmp_path):
+    env = {**os.environ, "NEWSSEARCH_INDEX": str(tmp_path / "index")}
+    indexed = subprocess.run(["newssearch", "index", "corpus/"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert indexed.returncode == 0, indexed.stderr
+    assert "80 added" in indexed.stderr
+    query = subprocess.run(["newssearch", "query", "troop buildup", "--json", "-k", "3"], cwd=REPO, env=env,
+                           capture_output=True, text=True)
+    assert query.returncode == 0, query.stderr
+    hits = [json.loads(line) for line in query.stdout.splitlines()]
+    assert len(hits) == 3 and ON_POINT.search(hits[0]["paragraphs"][0]["text"])
+    again = subprocess.run(["newssearch", "index", "corpus/"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert "0 added, 0 updated, 80 unchanged, 0 removed" in again.stderr and "nothing to embed" in again.stderr
