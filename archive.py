@@ -49,6 +49,7 @@ class Archive:
         self.model_name = model
         self._embedder = embedder
         self._vectors: VectorIndex | None = None
+        self._article_vectors: VectorIndex | None = None
         self.notices: list[str] = []
 
     # opening ----------------------------------------------------------------------------
@@ -114,6 +115,14 @@ class Archive:
             self._vectors = self._load_vectors()
         return self._vectors
 
+    @property
+    def article_vectors(self) -> VectorIndex:
+        """Article vectors (mean of each article's paragraph vectors), held in memory."""
+        if self._article_vectors is None:
+            dimension = self.settings.get("dimension") or self.embedder.dimension
+            self._article_vectors = VectorIndex.build(dimension, self.store.all_article_vectors(dimension))
+        return self._article_vectors
+
     def _load_vectors(self) -> VectorIndex:
         settings = self.settings
         dimension = settings.get("dimension")
@@ -168,6 +177,7 @@ class Archive:
         indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
         report = indexer.run(paths)
         self._save_vectors(self.vectors)
+        self._article_vectors = None
         return report
 
     def _record_model(self) -> None:
@@ -190,7 +200,7 @@ class Archive:
 
     # searching --------------------------------------------------------------------------
     def searcher(self) -> Searcher:
-        return Searcher(self.store, self.vectors, lambda: self.embedder)
+        return Searcher(self.store, self.vectors, self.article_vectors, lambda: self.embedder)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
                until: str | None = None, sources: Sequence[str] | None = None, fusion: str = "scores") -> list[Hit]:

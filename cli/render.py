@@ -4,14 +4,13 @@ a terminal (click drops the colours otherwise), JSON lines for scripts."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import textwrap
 from typing import Any
 
 import typer
 
-from ..search.keyword import query_terms
+from ..search.keyword import term_pattern
 from ..search.searcher import Hit
 
 SNIPPET_CHARS = 480
@@ -19,14 +18,6 @@ SNIPPET_CHARS = 480
 
 def json_line(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _highlighter(query: str) -> re.Pattern[str] | None:
-    stems = sorted({t[: max(4, len(t) - 2)] if len(t) > 4 else t for t in query_terms(query) if len(t) > 1},
-                   key=len, reverse=True)
-    if not stems:
-        return None
-    return re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
 
 
 def _snippet(text: str) -> str:
@@ -43,7 +34,7 @@ def location(hit: Hit) -> str:
 def hit_text(hit: Hit, query: str) -> str:
     """A hit as a few lines: rank, title and score; date, source, where; best paragraphs."""
     width = min(shutil.get_terminal_size((100, 20)).columns, 120)
-    pattern = _highlighter(query)
+    pattern = term_pattern(query)
     article = hit.article
     title = article.title or "(untitled)"
     lines = [typer.style(f"{hit.rank:>2}. ", dim=True) + typer.style(title, bold=True)

@@ -198,7 +198,7 @@ class Indexer:
                     "source": article.source, "url": article.url, "author": article.author,
                     "path": article.path, "content_hash": digest, "metadata": article.metadata,
                 }
-                _, gone, new = self.store.write_article(fields, units, replace_id)
+                _, gone, new = self.store.write_article(fields, units, replace_id, self.vectors.dimension)
                 removed += gone
                 added += new
                 if replace_id is None:

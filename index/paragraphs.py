@@ -9,12 +9,11 @@ from collections.abc import Callable, Sequence
 
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣●○■□–—*+-]|\d{1,2}[.)])\s+")
 TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
-# A unit shorter than this is joined to its neighbour: datelines, bylines, sub-heads,
-# lone bullets and one-line quotes carry too little context to be searched alone.
-MIN_PARAGRAPH_WORDS = 30
-# A line of at least this many words that does not end a sentence continues on the
-# next line (hard-wrapped text).
-MIN_WRAPPED_LINE_WORDS = 6
+# A fragment shorter than this many words is joined to a neighbour.
+MIN_WORDS = 6
+# Lines without terminal punctuation and shorter than this are fragments too
+# (datelines, bylines, sub-heads).
+MIN_WORDS_UNPUNCTUATED = 12
 
 ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sen rep gov gen col lt sgt capt st jr sr inc ltd co corp
@@ -55,7 +54,7 @@ def _block_units(block: str) -> list[str]:
         if bullet and current_is_bullets:
             current.append(line)
         elif not bullet and not current_is_bullets and not TERMINAL.search(previous) \
-                and _word_count(previous) >= MIN_WRAPPED_LINE_WORDS:
+                and _word_count(previous) >= MIN_WORDS_UNPUNCTUATED // 2:
             current[-1] = previous + " " + line
         elif not bullet and current_is_bullets and not TERMINAL.search(previous) \
                 and line[:1].islower():
@@ -69,7 +68,10 @@ def _block_units(block: str) -> list[str]:
 
 
 def _is_fragment(unit: str) -> bool:
-    return _word_count(unit) < MIN_PARAGRAPH_WORDS
+    if "\n" in unit:  # a group of bullets
+        return _word_count(unit) < MIN_WORDS_UNPUNCTUATED
+    words = _word_count(unit)
+    return words < MIN_WORDS or (words < MIN_WORDS_UNPUNCTUATED and not TERMINAL.search(unit))
 
 
 def split_paragraphs(text: str) -> list[str]:

@@ -8,6 +8,7 @@ On-disk format (see README "On-disk format"):
            metadata, indexed_at)
   paragraphs(id, article_id, position, part, text, text_hash)
   vectors(hash, vector)            float32 blob per distinct embedded text
+  article_vectors(article_id, vector)  normalised mean of an article's paragraph vectors
   paragraphs_fts                   FTS5 over paragraphs.text (porter, unicode61)
 """
 
@@ -59,9 +60,33 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db["paragraphs"].enable_fts(["text"], tokenize=FTS_TOKENIZER, create_triggers=True, replace=True)
 
 
+def _m002_article_vectors(db: sqlite_utils.Database) -> None:
+    db["article_vectors"].create({"article_id": int, "vector": bytes}, pk="article_id", not_null={"vector"},
+                                 foreign_keys=[("article_id", "articles", "id")], if_not_exists=True)
+    dimension = db.execute("SELECT value FROM settings WHERE key = 'dimension'").fetchone()
+    if dimension:
+        for (article_id,) in db.execute("SELECT id FROM articles").fetchall():
+            _write_article_vector(db, article_id, int(json.loads(dimension[0])))
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_article_vectors", _m002_article_vectors),
 ]
+
+
+def _write_article_vector(db: sqlite_utils.Database, article_id: int, dimension: int) -> None:
+    """The article's vector: the L2-normalised mean of its paragraph vectors."""
+    blobs = [row[0] for row in db.execute(
+        "SELECT v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash WHERE p.article_id = ?",
+        [article_id])]
+    if not blobs:
+        db.execute("DELETE FROM article_vectors WHERE article_id = ?", [article_id])
+        return
+    mean = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dimension).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    db.execute("INSERT OR REPLACE INTO article_vectors (article_id, vector) VALUES (?, ?)",
+               [article_id, vector_blob(mean / norm if norm else mean)])
 
 
 def migrate(db: sqlite_utils.Database) -> None:
@@ -212,8 +237,9 @@ class Store:
         return found
 
     def write_article(self, fields: dict[str, Any], paragraphs: Sequence[tuple[int, int, str, str]],
-                      replace_id: int | None) -> tuple[int, list[int], list[int]]:
-        """Insert (or replace) one article and its paragraphs (position, part, text, text_hash).
+                      replace_id: int | None, dimension: int = 0) -> tuple[int, list[int], list[int]]:
+        """Insert (or replace) one article and its paragraphs (position, part, text, text_hash),
+        and its article vector (the vectors of its texts must be stored already).
 
         Returns (article id, ids of paragraphs removed, ids of paragraphs added). The
         caller holds the transaction."""
@@ -238,6 +264,8 @@ class Store:
                 [article_id, position, part, text, text_hash],
             )
             added.append(cursor.lastrowid)
+        if dimension:
+            _write_article_vector(self.db, article_id, dimension)
         return article_id, removed, added
 
     def delete_articles(self, article_ids: Sequence[int]) -> list[int]:
@@ -248,6 +276,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             removed += [r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
             self.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM article_vectors WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
         return removed
 
@@ -292,6 +321,12 @@ class Store:
             ).fetchall()
             if rows:
                 yield _unpack(rows, dimension)
+
+    def all_article_vectors(self, dimension: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) of every article vector, in batches."""
+        cursor = self.db.execute("SELECT article_id, vector FROM article_vectors ORDER BY article_id")
+        while rows := cursor.fetchmany(batch):
+            yield _unpack(rows, dimension)
 
     # paragraphs -----------------------------------------------------------------------
     def paragraphs(self, ids: Iterable[int]) -> dict[int, Paragraph]:

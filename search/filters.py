@@ -51,6 +51,12 @@ class Filter:
             params.extend(s.lower() for s in self.sources)
         return (" AND ".join(clauses) or "1"), params
 
+    def article_ids(self, store: Store) -> np.ndarray:
+        """Ids of the articles that pass the filter."""
+        where, params = self.sql()
+        rows = store.db.execute(f"SELECT a.id FROM articles a WHERE {where}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
     def paragraph_ids(self, store: Store) -> np.ndarray:
         """Ids of the paragraphs whose article passes the filter."""
         where, params = self.sql()

@@ -21,6 +21,34 @@ def query_terms(text: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+# Words too common to say whether a paragraph is about the query (for display only;
+# the keyword search itself weighs words by BM25).
+DISPLAY_STOPWORDS = frozenset("""a an and are as at be but by for from has have he her his in into is it its
+    of on or she that the their they this to was were what when where which who will with""".split())
+
+
+def term_stems(text: str) -> list[str]:
+    """Query words cut to a crude stem (all but the last two letters of longer words),
+    to spot them in text: for highlighting and for choosing what to show."""
+    return [t[: max(4, len(t) - 2)] if len(t) > 4 else t for t in query_terms(text)
+            if len(t) > 1 and t not in DISPLAY_STOPWORDS]
+
+
+def term_pattern(text: str) -> re.Pattern[str] | None:
+    """A regex that matches any word starting with one of the query's stems."""
+    stems = sorted(set(term_stems(text)), key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+
+
+def terms_covered(paragraph: str, pattern: re.Pattern[str] | None) -> int:
+    """How many distinct query stems the paragraph contains."""
+    if pattern is None:
+        return 0
+    return len({match.group(1).lower() for match in pattern.finditer(paragraph)})
+
+
 def fts_expression(text: str) -> str | None:
     """An FTS5 MATCH expression that ORs the query's words, each quoted as a phrase."""
     terms = query_terms(text)

@@ -1,5 +1,6 @@
-"""Search an index: dense (FAISS), keyword (FTS5 BM25) or hybrid (both, fused by
-reciprocal rank fusion), with paragraph hits rolled up to articles."""
+"""Search an index: dense (FAISS), keyword (FTS5 BM25) or hybrid, with paragraph
+hits rolled up to articles. Hybrid fuses three lists: dense paragraphs, keyword
+paragraphs, and whole articles (the query against each article's mean vector)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from ..index.embedders import Embedder
 from ..index.store import Store, StoredArticle
 from ..index.vectors import VectorIndex
 from .filters import Filter
-from .fusion import FUSIONS, fuse
-from .keyword import keyword_search, query_terms
+from .fusion import FUSIONS, NORMALISE_OVER, fuse
+from .keyword import keyword_search, query_terms, term_pattern, terms_covered
 
 MODES = ("hybrid", "semantic", "keyword")
 PARAGRAPHS_PER_HIT = 2
@@ -67,9 +68,11 @@ class _Ranked:
 
 
 class Searcher:
-    def __init__(self, store: Store, vectors: VectorIndex, embedder: Callable[[], Embedder]):
+    def __init__(self, store: Store, vectors: VectorIndex, article_vectors: VectorIndex,
+                 embedder: Callable[[], Embedder]):
         self.store = store
         self.vectors = vectors
+        self.article_vectors = article_vectors
         self._embedder = embedder
 
     def embed_queries(self, queries: list[str]) -> np.ndarray:
@@ -91,6 +94,8 @@ class Searcher:
             raise FilterError("the query has no words to search for")
         where = where or Filter()
         allowed = where.paragraph_ids(self.store) if where.active else None
+        if mode != "keyword" and query_vector is None:
+            query_vector = self.embed_queries([query])[0]
         total = len(allowed) if allowed is not None else len(self.vectors)
         depth = max(10 * k, 100)
         while True:
@@ -99,14 +104,16 @@ class Searcher:
             if enough or depth >= total:
                 break
             depth *= 4
-        return self._fuse(lists, k, fusion)
+        articles = []
+        if mode == "hybrid":
+            allowed_articles = where.article_ids(self.store) if where.active else None
+            articles = self.article_vectors.search(query_vector, NORMALISE_OVER, allowed_articles)
+        return self._fuse(lists, articles, k, fusion, query, mode)
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
                   query_vector: np.ndarray | None) -> list[_Ranked]:
         lists = []
         if mode in ("hybrid", "semantic"):
-            if query_vector is None:
-                query_vector = self.embed_queries([query])[0]
             dense = self.vectors.search(query_vector, depth, allowed)
             owners = self.store.paragraph_article_ids([pid for pid, _ in dense])
             lists.append(_Ranked([(pid, owners[pid], score) for pid, score in dense if pid in owners]))
@@ -114,14 +121,18 @@ class Searcher:
             lists.append(_Ranked(keyword_search(self.store, query, depth, where)))
         return lists
 
-    def _fuse(self, lists: list[_Ranked], k: int, fusion: str) -> list[Hit]:
-        paragraph_scores, article_scores = fuse([r.paragraphs for r in lists], fusion)
+    def _fuse(self, lists: list[_Ranked], article_candidates: list[tuple[int, float]], k: int,
+              fusion: str, query: str, mode: str) -> list[Hit]:
+        paragraph_scores, article_scores = fuse([r.paragraphs for r in lists],
+                                                [article_candidates] if article_candidates else [], fusion)
         # Ties keep the order of the first list (dense, in hybrid mode).
         first_seen: dict[int, int] = {}
         for ranked in lists:
             for article_id in ranked.articles():
                 first_seen.setdefault(article_id, len(first_seen))
-        top = sorted(article_scores, key=lambda a: (-article_scores[a], first_seen[a]))[:k]
+        # Only articles with a matching paragraph are hits: the article-level list adds
+        # evidence about them, not new results without a paragraph to show.
+        top = sorted(first_seen, key=lambda a: (-article_scores[a], first_seen[a]))[:k]
         owners: dict[int, list[int]] = {a: [] for a in top}
         for ranked in lists:
             for pid, article_id, _ in ranked.paragraphs:
@@ -129,9 +140,14 @@ class Searcher:
                     owners[article_id].append(pid)
         texts = self.store.paragraphs([p for pids in owners.values() for p in pids])
         articles = self.store.articles(top)
+        # Like a snippet: show first the paragraphs that contain more of the query's
+        # words (ties, and semantic mode, by score).
+        pattern = term_pattern(query) if mode != "semantic" else None
+        coverage = {p: terms_covered(texts[p].text, pattern) for p in texts}
         hits = []
         for rank, article_id in enumerate(top, start=1):
-            ordered = sorted((p for p in owners[article_id] if p in texts), key=lambda p: -paragraph_scores[p])
+            ordered = sorted((p for p in owners[article_id] if p in texts),
+                             key=lambda p: (-coverage[p], -paragraph_scores[p]))
             # The headline is already shown as the title: show body paragraphs when any matched.
             shown = [p for p in ordered if texts[p].position != 0][:PARAGRAPHS_PER_HIT] or ordered[:1]
             paragraphs = [ParagraphHit(p, texts[p].position, texts[p].part, texts[p].text, paragraph_scores[p])
