@@ -106,6 +106,14 @@ def migrate(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, _now()])
 
 
+def _batches(values: Iterable[Any], size: int = 500) -> Iterator[tuple[list[Any], str]]:
+    """The values in chunks small enough for one SQL `IN (...)`, with their placeholders."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        chunk = values[start:start + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -203,9 +211,7 @@ class Store:
     def article_hashes(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         """key -> (id, content_hash) for the keys that are indexed."""
         found: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start:start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(keys):
             for row in self.db.execute(f"SELECT key, id, content_hash FROM articles WHERE key IN ({marks})", chunk):
                 found[row[0]] = (row[1], row[2])
         return found
@@ -227,11 +233,8 @@ class Store:
         return [StoredArticle.from_row(r) for r in self.db.query("SELECT * FROM articles WHERE doc_id = ? ORDER BY id", [doc_id])]
 
     def articles(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
-        ids = list(ids)
         found: dict[int, StoredArticle] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(ids):
             for row in self.db.query(f"SELECT * FROM articles WHERE id IN ({marks})", chunk):
                 found[row["id"]] = StoredArticle.from_row(row)
         return found
@@ -271,9 +274,7 @@ class Store:
     def delete_articles(self, article_ids: Sequence[int]) -> list[int]:
         """Delete articles and their paragraphs; returns the paragraph ids removed."""
         removed: list[int] = []
-        for start in range(0, len(article_ids), 500):
-            chunk = list(article_ids[start:start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(article_ids):
             removed += [r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
             self.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM article_vectors WHERE article_id IN ({marks})", chunk)
@@ -283,9 +284,7 @@ class Store:
     # vectors --------------------------------------------------------------------------
     def known_vectors(self, hashes: Sequence[str]) -> set[str]:
         found: set[str] = set()
-        for start in range(0, len(hashes), 500):
-            chunk = list(hashes[start:start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(hashes):
             found.update(r[0] for r in self.db.execute(f"SELECT hash FROM vectors WHERE hash IN ({marks})", chunk))
         return found
 
@@ -311,10 +310,7 @@ class Store:
             while rows := cursor.fetchmany(batch):
                 yield _unpack(rows, dimension)
             return
-        ids = list(paragraph_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(paragraph_ids):
             rows = self.db.execute(
                 f"SELECT p.id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash WHERE p.id IN ({marks})",
                 chunk,
@@ -330,11 +326,8 @@ class Store:
 
     # paragraphs -----------------------------------------------------------------------
     def paragraphs(self, ids: Iterable[int]) -> dict[int, Paragraph]:
-        ids = list(ids)
         found: dict[int, Paragraph] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(ids):
             for row in self.db.execute(
                 f"SELECT id, article_id, position, part, text FROM paragraphs WHERE id IN ({marks})", chunk
             ):
@@ -353,10 +346,7 @@ class Store:
 
     def paragraph_article_ids(self, paragraph_ids: Sequence[int]) -> dict[int, int]:
         found: dict[int, int] = {}
-        ids = list(paragraph_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(paragraph_ids):
             found.update(self.db.execute(f"SELECT id, article_id FROM paragraphs WHERE id IN ({marks})", chunk).fetchall())
         return found
 

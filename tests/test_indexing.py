@@ -174,3 +174,13 @@ def test_index_errors(tmp_path):
             archive.index([tmp_path / "missing"])
         with pytest.raises(InputError, match="nothing to index"):
             archive.index([])
+
+
+def test_default_index_location(monkeypatch, tmp_path):
+    from newssearch import default_index_dir
+
+    monkeypatch.delenv("NEWSSEARCH_INDEX")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_index_dir() == tmp_path / "data" / "newssearch" / "index"
+    monkeypatch.setenv("NEWSSEARCH_INDEX", "~/somewhere")
+    assert default_index_dir() == Path("~/somewhere").expanduser()
