@@ -146,7 +146,7 @@ class Indexer:
                             unreadable.add(str(file))
                         continue
                     if item.key in seen:
-                        self.report.skipped.append(Skip(item.path, f"duplicate article id '{item.doc_id}'"))
+                        self.report.skipped.append(Skip(item.path, f"duplicate article id '{item.doc_id}'", item.line))
                         continue
                     seen[item.key] = item.path
                     read_bytes += item.size

@@ -61,6 +61,7 @@ class Article:
     author: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     size: int = 0  # bytes of input this article came from, for progress
+    line: int | None = None  # line of a JSON Lines file it came from
 
 
 @dataclass
@@ -103,7 +104,7 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
                     skips.append(Skip(str(file), f"unsupported format '{file.suffix or name}'"))
         if found == 0:
             raise InputError(f"folder is empty: {given}")
-    return files, skips
+    return list(dict.fromkeys(files)), skips
 
 
 def decode(data: bytes) -> str:
@@ -218,7 +219,7 @@ def _read_json_lines(path: Path) -> Iterator[Article | Skip]:
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 yield Skip(str(path), f"invalid JSON ({error.msg if hasattr(error, 'msg') else error})", number)
                 continue
-            yield record_to_article(record, path, number, size=len(raw))
+            yield record_to_article(record, path, number, size=len(raw), line=number)
 
 
 def _read_json_file(path: Path) -> Iterator[Article | Skip]:
@@ -255,7 +256,7 @@ def _as_text(value: Any) -> str | None:
     return text or None
 
 
-def record_to_article(record: Any, path: Path, number: int, size: int = 0) -> Article | Skip:
+def record_to_article(record: Any, path: Path, number: int, size: int = 0, line: int | None = None) -> Article | Skip:
     """An article from one JSON record: BEIR `{_id, title, text, metadata}` or the
     usual news fields (`id, title, text|body|content, date|published, url, source`)."""
     if not isinstance(record, dict):
@@ -284,4 +285,5 @@ def record_to_article(record: Any, path: Path, number: int, size: int = 0) -> Ar
         author=_as_text(_first(merged, AUTHOR_FIELDS)),
         metadata=metadata,
         size=size,
+        line=line,
     )

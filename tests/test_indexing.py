@@ -184,3 +184,12 @@ def test_default_index_location(monkeypatch, tmp_path):
     assert default_index_dir() == tmp_path / "data" / "newssearch" / "index"
     monkeypatch.setenv("NEWSSEARCH_INDEX", "~/somewhere")
     assert default_index_dir() == Path("~/somewhere").expanduser()
+
+
+def test_duplicate_ids_in_a_file_and_overlapping_paths(corpus):
+    feed = corpus / "feed.jsonl"
+    feed.write_text(feed.read_text(encoding="utf-8") + '{"id": "a1", "text": "Same id again."}\n', encoding="utf-8")
+    with open_archive() as archive:
+        report = archive.index([corpus, feed])
+        assert report.files == 4 and report.added == 5
+        assert [(s.line, s.reason) for s in report.skipped] == [(3, "duplicate article id 'a1'")]
