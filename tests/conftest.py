@@ -18,6 +18,22 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
+class RepositoryRootIsNotATestPackage:
+    """pyproject.toml maps the newssearch package onto the repository root, so the root
+    holds its __init__.py; pytest would collect the root as a test package and import
+    that file outside its package. Collect the root as a plain folder instead."""
+
+    @staticmethod
+    def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        if path == REPO:
+            return pytest.Dir.from_parent(parent, path=path)
+        return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(RepositoryRootIsNotATestPackage(), "newssearch-repository-root")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="also run the tests that load the real model")
 
