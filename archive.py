@@ -253,7 +253,8 @@ class Archive:
 
         task = load_task(task_folder)
         report = self.index([task.corpus], progress)
-        rankings, seconds = run_queries(self.searcher(), task, mode, fusion)
+        rankings, seconds = run_queries(self.searcher(), task, mode, fusion=fusion)
         metrics = score_rankings(rankings, task.qrels)
         summary = evaluation_summary(task, mode, metrics, report.to_dict(), seconds, len(rankings))
-        return {**summary, "fusion": fusion if mode == "hybrid" else None}
+        return {**summary, "fusion": fusion if mode == "hybrid" else None, "model": self.model_name,
+                "newssearch": _version()}

@@ -16,6 +16,7 @@ import typer
 
 from ..archive import INDEX_ENV, Archive
 from ..errors import NewssearchError
+from ..search.evaluate import compare, load_saved
 from ..search.fusion import FUSIONS
 from ..search.searcher import MODES
 from . import render
@@ -79,8 +80,7 @@ def index_command(
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Index articles: new and changed ones are embedded, unchanged ones skipped, and
-    those whose files are gone from the given folders removed."""
+    """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
     with Archive.open(index, model=model, create=True) as archive:
         progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
         report = archive.index(paths, progress=progress).to_dict()
@@ -170,21 +170,29 @@ def eval_command(
     index: Annotated[Optional[Path], typer.Option(
         "--index", help="Index folder to build or reuse (default: a throwaway one).")] = None,
     model: ModelOption = None,
+    compare_with: Annotated[Optional[Path], typer.Option(
+        "--compare", help="A saved 'eval --json' result to show each metric's change against.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Measure retrieval quality on a BEIR task: MRR@10, nDCG@10, Recall@1/10/100 at
-    article level, and indexing throughput."""
+    """Measure retrieval quality on a BEIR task: MRR@10, nDCG@10, Recall@1/10/100 at article level, and indexing throughput."""
     with tempfile.TemporaryDirectory(prefix="newssearch-eval-") as scratch:
         with Archive.open(index or scratch, model=model, create=True) as archive:
             result = archive.evaluate(task, mode=mode, fusion=fusion, progress=BarProgress(enabled=sys.stderr.isatty()))
             _notices(archive)
+    if compare_with:
+        saved = load_saved(compare_with, result["task"], result["mode"])
+        result["compared_with"] = {"file": str(compare_with), "changes": compare(result, saved)}
     if as_json:
         typer.echo(render.json_line(result))
         return
     fused = f" ({result['fusion']} fusion)" if result["fusion"] else ""
     typer.echo(f"task {result['task']} · mode {result['mode']}{fused} · {result['queries']} queries")
+    changes = result.get("compared_with", {}).get("changes", {})
     for name, value in result["metrics"].items():
-        typer.echo(f"  {name:<10} {value:.4f}")
+        change = f"  ({changes[name]:+.4f})" if name in changes else ""
+        typer.echo(f"  {name:<10} {value:.4f}{change}")
+    if changes:
+        typer.echo(f"  changes against {compare_with}")
     indexing = result["indexing"]
     typer.echo(f"  indexing   {indexing['texts_embedded']} paragraphs embedded in {indexing['embed_seconds']:.1f}s "
                f"({indexing['paragraphs_per_second']:.1f}/s); run took {indexing['seconds']:.1f}s")

@@ -9,6 +9,7 @@ On-disk format (see README "On-disk format"):
   paragraphs(id, article_id, position, part, text, text_hash)
   vectors(hash, vector)            float32 blob per distinct embedded text
   article_vectors(article_id, vector)  normalised mean of an article's paragraph vectors
+  articles_fts                     FTS5 over each article's whole text (rowid = article id)
   paragraphs_fts                   FTS5 over paragraphs.text (porter, unicode61)
 """
 
@@ -69,10 +70,27 @@ def _m002_article_vectors(db: sqlite_utils.Database) -> None:
             _write_article_vector(db, article_id, int(json.loads(dimension[0])))
 
 
+def _m003_articles_fts(db: sqlite_utils.Database) -> None:
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(text, tokenize='{FTS_TOKENIZER}')")
+    db.execute("DELETE FROM articles_fts")
+    for (article_id,) in db.execute("SELECT id FROM articles").fetchall():
+        _write_article_text(db, article_id)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
+    ("003_articles_fts", _m003_articles_fts),
 ]
+
+
+def _write_article_text(db: sqlite_utils.Database, article_id: int) -> None:
+    """The article's whole text (headline and paragraphs) in the article-level FTS index."""
+    texts = [row[0] for row in db.execute(
+        "SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position, part", [article_id])]
+    db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+    if texts:
+        db.execute("INSERT INTO articles_fts (rowid, text) VALUES (?, ?)", [article_id, "\n\n".join(texts)])
 
 
 def _write_article_vector(db: sqlite_utils.Database, article_id: int, dimension: int) -> None:
@@ -269,6 +287,7 @@ class Store:
             added.append(cursor.lastrowid)
         if dimension:
             _write_article_vector(self.db, article_id, dimension)
+        _write_article_text(self.db, article_id)
         return article_id, removed, added
 
     def delete_articles(self, article_ids: Sequence[int]) -> list[int]:
@@ -278,6 +297,7 @@ class Store:
             removed += [r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
             self.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM article_vectors WHERE article_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM articles_fts WHERE rowid IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
         return removed
 

@@ -84,16 +84,17 @@ def score_rankings(rankings: dict[str, list[str]], qrels: dict[str, dict[str, in
     return {name: value / len(judged) for name, value in metrics.items()}
 
 
-def run_queries(searcher: Searcher, task: Task, mode: str, fusion: str = "scores") -> tuple[dict[str, list[str]], float]:
+def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
+                **options: Any) -> tuple[dict[str, list[str]], float]:
     """Article-level rankings (document ids, best first) for every judged query, and
-    the seconds spent searching."""
+    the seconds spent searching. `options` go to Searcher.search (fusion, article_level)."""
     judged = [q for q in task.queries if q in task.qrels]
     started = time.perf_counter()
     vectors = searcher.embed_queries([task.queries[q] for q in judged]) if mode != "keyword" else None
     rankings: dict[str, list[str]] = {}
     for number, query_id in enumerate(judged):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
-                               query_vector=vectors[number] if vectors is not None else None, fusion=fusion)
+                               query_vector=vectors[number] if vectors is not None else None, **options)
         rankings[query_id] = [hit.article.doc_id or str(hit.article.id) for hit in hits]
     return rankings, time.perf_counter() - started
 
@@ -109,3 +110,34 @@ def evaluation_summary(task: Task, mode: str, metrics: dict[str, float], index_r
         "search_seconds": round(search_seconds, 2),
         "queries_per_second": round(queries / search_seconds, 1) if search_seconds else None,
     }
+
+
+def compare(current: dict[str, Any], saved: dict[str, Any]) -> dict[str, float]:
+    """Change of each metric from a saved evaluation to the current one."""
+    before = saved.get("metrics", {})
+    return {name: round(value - before[name], 4) for name, value in current["metrics"].items() if name in before}
+
+
+def load_saved(path: str | Path, task: str, mode: str) -> dict[str, Any]:
+    """A saved `eval --json` result: the file's one result, or among several (JSON
+    lines or a list) the one for the same task and mode."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        document = json.loads(text)
+        results = document if isinstance(document, list) else [document]
+    except json.JSONDecodeError:
+        try:
+            results = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError:
+            raise InputError(f"{path} is not a saved 'newssearch eval --json' result") from None
+    results = [r for r in results if isinstance(r, dict) and isinstance(r.get("metrics"), dict)]
+    if not results:
+        raise InputError(f"{path} is not a saved 'newssearch eval --json' result")
+    matching = [r for r in results if r.get("task") == task and r.get("mode") == mode] or \
+               [r for r in results if r.get("task") == task]
+    if len(results) > 1 and not matching:
+        raise InputError(f"{path} has no result for task '{task}'")
+    return (matching or results)[0]

@@ -1,8 +1,8 @@
 """Combining result lists into one ranking.
 
-Hybrid search has three lists: dense paragraph candidates, keyword (BM25) paragraph
-candidates, and the same candidate articles scored as wholes (the query against the
-mean of each article's paragraph vectors). Paragraph lists hold (paragraph id,
+Hybrid search has four lists: dense and keyword (BM25) candidates among paragraphs,
+and among whole articles (the query against the mean of each article's paragraph
+vectors; BM25 over each article's full text). Paragraph lists hold (paragraph id,
 article id, score), article lists (article id, score); all best first. A fusion returns
 a score per paragraph (to pick what to show) and per article (to rank the results).
 """

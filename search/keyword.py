@@ -70,3 +70,17 @@ def keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[t
         [expression, *params, limit],
     )
     return [(int(pid), int(aid), float(score)) for pid, aid, score in rows]
+
+
+def article_keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, float]]:
+    """(article id, score) best first, BM25 over each article's whole text."""
+    expression = fts_expression(text)
+    if expression is None:
+        return []
+    condition, params = where.sql()
+    rows = store.db.execute(
+        "SELECT a.id, -bm25(articles_fts) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+        f"WHERE articles_fts MATCH ? AND {condition} ORDER BY bm25(articles_fts) LIMIT ?",
+        [expression, *params, limit],
+    )
+    return [(int(article_id), float(score)) for article_id, score in rows]

@@ -1,6 +1,6 @@
 """Search an index: dense (FAISS), keyword (FTS5 BM25) or hybrid, with paragraph
-hits rolled up to articles. Hybrid fuses three lists: dense paragraphs, keyword
-paragraphs, and whole articles (the query against each article's mean vector)."""
+hits rolled up to articles. Hybrid fuses four lists: dense and keyword search over
+paragraphs, and over whole articles (each article's mean vector; its full text)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..index.store import Store, StoredArticle
 from ..index.vectors import VectorIndex
 from .filters import Filter
 from .fusion import FUSIONS, NORMALISE_OVER, fuse
-from .keyword import keyword_search, query_terms, term_pattern, terms_covered
+from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
 
 MODES = ("hybrid", "semantic", "keyword")
 PARAGRAPHS_PER_HIT = 2
@@ -81,9 +81,11 @@ class Searcher:
         return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", where: Filter | None = None,
-               query_vector: np.ndarray | None = None, fusion: str = "scores") -> list[Hit]:
-        """The k best articles. Hybrid mode fuses dense and keyword candidates by
-        relative scores (default) or reciprocal ranks (fusion="rrf")."""
+               query_vector: np.ndarray | None = None, fusion: str = "scores",
+               article_level: bool = True) -> list[Hit]:
+        """The k best articles. Hybrid mode fuses its lists by relative scores
+        (default) or reciprocal ranks (fusion="rrf"); article_level=False leaves out
+        the whole-article lists (for measuring what they add)."""
         if mode not in MODES:
             raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         if fusion not in FUSIONS:
@@ -104,11 +106,12 @@ class Searcher:
             if enough or depth >= total:
                 break
             depth *= 4
-        articles = []
-        if mode == "hybrid":
+        article_lists = []
+        if mode == "hybrid" and article_level:
             allowed_articles = where.article_ids(self.store) if where.active else None
-            articles = self.article_vectors.search(query_vector, NORMALISE_OVER, allowed_articles)
-        return self._fuse(lists, articles, k, fusion, query, mode)
+            article_lists = [self.article_vectors.search(query_vector, NORMALISE_OVER, allowed_articles),
+                             article_keyword_search(self.store, query, NORMALISE_OVER, where)]
+        return self._fuse(lists, article_lists, k, fusion, query, mode)
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
                   query_vector: np.ndarray | None) -> list[_Ranked]:
@@ -121,10 +124,9 @@ class Searcher:
             lists.append(_Ranked(keyword_search(self.store, query, depth, where)))
         return lists
 
-    def _fuse(self, lists: list[_Ranked], article_candidates: list[tuple[int, float]], k: int,
+    def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,
               fusion: str, query: str, mode: str) -> list[Hit]:
-        paragraph_scores, article_scores = fuse([r.paragraphs for r in lists],
-                                                [article_candidates] if article_candidates else [], fusion)
+        paragraph_scores, article_scores = fuse([r.paragraphs for r in lists], article_lists, fusion)
         # Ties keep the order of the first list (dense, in hybrid mode).
         first_seen: dict[int, int] = {}
         for ranked in lists:

@@ -63,3 +63,32 @@ def test_not_a_task_folder(tmp_path):
         load_task(tmp_path)
     result = CliRunner().invoke(app, ["eval", str(tmp_path)])
     assert result.exit_code == 1 and result.stderr.startswith("Error: not a BEIR task folder")
+
+
+def test_compare_with_a_saved_result(tmp_path):
+    task = make_task(tmp_path / "task")
+    saved = tmp_path / "before.json"
+    saved.write_text(CliRunner().invoke(app, ["eval", str(task), "--json"]).stdout, encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", str(task), "--compare", str(saved), "--json"])
+    assert result.exit_code == 0
+    changes = json.loads(result.stdout)["compared_with"]["changes"]
+    assert changes["mrr@10"] == 0.0 and set(changes) >= {"ndcg@10", "recall@1", "recall@10", "recall@100"}
+    text = CliRunner().invoke(app, ["eval", str(task), "--compare", str(saved)]).stdout
+    assert "mrr@10     1.0000  (+0.0000)" in text
+
+
+def test_compare_picks_the_matching_result_among_several(tmp_path):
+    from newssearch.search.evaluate import load_saved
+
+    lines = [{"task": "a", "mode": "hybrid", "metrics": {"mrr@10": 0.1}},
+             {"task": "b", "mode": "keyword", "metrics": {"mrr@10": 0.2}},
+             {"task": "b", "mode": "hybrid", "metrics": {"mrr@10": 0.3}}]
+    path = tmp_path / "runs.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    assert load_saved(path, "b", "hybrid")["metrics"]["mrr@10"] == 0.3
+    assert load_saved(path, "b", "semantic")["metrics"]["mrr@10"] == 0.2
+    with pytest.raises(InputError, match="no result for task 'c'"):
+        load_saved(path, "c", "hybrid")
+    (tmp_path / "bad.json").write_text("not json", encoding="utf-8")
+    with pytest.raises(InputError, match="is not a saved"):
+        load_saved(tmp_path / "bad.json", "a", "hybrid")

@@ -193,3 +193,25 @@ def test_duplicate_ids_in_a_file_and_overlapping_paths(corpus):
         report = archive.index([corpus, feed])
         assert report.files == 4 and report.added == 5
         assert [(s.line, s.reason) for s in report.skipped] == [(3, "duplicate article id 'a1'")]
+
+
+def test_article_level_indexes_follow_every_change(corpus):
+    from newssearch.search.filters import Filter
+    from newssearch.search.keyword import article_keyword_search
+
+    def consistent(archive):
+        db = archive.store.db
+        articles = {r[0] for r in db.execute("SELECT id FROM articles")}
+        assert {r[0] for r in db.execute("SELECT rowid FROM articles_fts")} == articles
+        assert {r[0] for r in db.execute("SELECT article_id FROM article_vectors")} == articles
+        assert len(archive.article_vectors) == len(articles)
+
+    with open_archive() as archive:
+        archive.index([corpus])
+        consistent(archive)
+        (corpus / "2021-11-02-climate.txt").write_text("Methane\n\nThe zeppelin pledge was signed.", encoding="utf-8")
+        (corpus / "feed.jsonl").unlink()
+        archive.index([corpus])
+        consistent(archive)
+        [(article_id, _)] = article_keyword_search(archive.store, "zeppelin", 10, Filter())
+        assert archive.store.article(article_id).title == "Methane"
