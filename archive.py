@@ -50,6 +50,7 @@ class Archive:
         self._embedder = embedder
         self._vectors: VectorIndex | None = None
         self._article_vectors: VectorIndex | None = None
+        self._lead_vectors: VectorIndex | None = None
         self.notices: list[str] = []
 
     # opening ----------------------------------------------------------------------------
@@ -123,6 +124,14 @@ class Archive:
             self._article_vectors = VectorIndex.build(dimension, self.store.all_article_vectors(dimension))
         return self._article_vectors
 
+    @property
+    def lead_vectors(self) -> VectorIndex:
+        """Each article's lead paragraph vector, by article id, held in memory."""
+        if self._lead_vectors is None:
+            dimension = self.settings.get("dimension") or self.embedder.dimension
+            self._lead_vectors = VectorIndex.build(dimension, self.store.lead_vectors(dimension))
+        return self._lead_vectors
+
     def _load_vectors(self) -> VectorIndex:
         settings = self.settings
         dimension = settings.get("dimension")
@@ -177,7 +186,7 @@ class Archive:
         indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
         report = indexer.run(paths)
         self._save_vectors(self.vectors)
-        self._article_vectors = None
+        self._article_vectors = self._lead_vectors = None
         return report
 
     def _record_model(self) -> None:
@@ -200,7 +209,7 @@ class Archive:
 
     # searching --------------------------------------------------------------------------
     def searcher(self) -> Searcher:
-        return Searcher(self.store, self.vectors, self.article_vectors, lambda: self.embedder)
+        return Searcher(self.store, self.vectors, self.article_vectors, self.lead_vectors, lambda: self.embedder)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
                until: str | None = None, sources: Sequence[str] | None = None, fusion: str = "scores") -> list[Hit]:

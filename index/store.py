@@ -339,8 +339,16 @@ class Store:
                 yield _unpack(rows, dimension)
 
     def all_article_vectors(self, dimension: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(ids, vectors) of every article vector, in batches."""
+        """(article ids, vectors) of every article vector, in batches."""
         cursor = self.db.execute("SELECT article_id, vector FROM article_vectors ORDER BY article_id")
+        while rows := cursor.fetchmany(batch):
+            yield _unpack(rows, dimension)
+
+    def lead_vectors(self, dimension: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(article ids, vectors) of each article's lead: its first paragraph after the headline."""
+        cursor = self.db.execute(
+            "SELECT p.article_id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
+            "WHERE p.position = 1 AND p.part = 0 ORDER BY p.article_id")
         while rows := cursor.fetchmany(batch):
             yield _unpack(rows, dimension)
 

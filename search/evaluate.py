@@ -87,7 +87,7 @@ def score_rankings(rankings: dict[str, list[str]], qrels: dict[str, dict[str, in
 def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
                 **options: Any) -> tuple[dict[str, list[str]], float]:
     """Article-level rankings (document ids, best first) for every judged query, and
-    the seconds spent searching. `options` go to Searcher.search (fusion, article_level)."""
+    the seconds spent searching. `options` go to Searcher.search (fusion, article_lists)."""
     judged = [q for q in task.queries if q in task.qrels]
     started = time.perf_counter()
     vectors = searcher.embed_queries([task.queries[q] for q in judged]) if mode != "keyword" else None

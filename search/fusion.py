@@ -1,8 +1,9 @@
 """Combining result lists into one ranking.
 
-Hybrid search has four lists: dense and keyword (BM25) candidates among paragraphs,
-and among whole articles (the query against the mean of each article's paragraph
-vectors; BM25 over each article's full text). Paragraph lists hold (paragraph id,
+Hybrid search has five lists: dense and keyword (BM25) candidates among paragraphs;
+among whole articles (the query against the mean of each article's paragraph vectors;
+BM25 over each article's full text); and among leads (the query against each
+article's first paragraph). Paragraph lists hold (paragraph id,
 article id, score), article lists (article id, score); all best first. A fusion returns
 a score per paragraph (to pick what to show) and per article (to rank the results).
 """

@@ -1,6 +1,7 @@
 """Search an index: dense (FAISS), keyword (FTS5 BM25) or hybrid, with paragraph
-hits rolled up to articles. Hybrid fuses four lists: dense and keyword search over
-paragraphs, and over whole articles (each article's mean vector; its full text)."""
+hits rolled up to articles. Hybrid fuses five lists: dense and keyword search over
+paragraphs; over whole articles (each article's mean vector; its full text); and over
+leads (each article's first paragraph, which in news usually sums the story up)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .fusion import FUSIONS, NORMALISE_OVER, fuse
 from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
 
 MODES = ("hybrid", "semantic", "keyword")
+ARTICLE_LISTS = ("dense", "keyword", "lead")
 PARAGRAPHS_PER_HIT = 2
 
 
@@ -68,11 +70,12 @@ class _Ranked:
 
 
 class Searcher:
-    def __init__(self, store: Store, vectors: VectorIndex, article_vectors: VectorIndex,
+    def __init__(self, store: Store, vectors: VectorIndex, article_vectors: VectorIndex, lead_vectors: VectorIndex,
                  embedder: Callable[[], Embedder]):
         self.store = store
         self.vectors = vectors
         self.article_vectors = article_vectors
+        self.lead_vectors = lead_vectors
         self._embedder = embedder
 
     def embed_queries(self, queries: list[str]) -> np.ndarray:
@@ -82,10 +85,10 @@ class Searcher:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", where: Filter | None = None,
                query_vector: np.ndarray | None = None, fusion: str = "scores",
-               article_level: bool = True) -> list[Hit]:
+               article_lists: tuple[str, ...] = ARTICLE_LISTS) -> list[Hit]:
         """The k best articles. Hybrid mode fuses its lists by relative scores
-        (default) or reciprocal ranks (fusion="rrf"); article_level=False leaves out
-        the whole-article lists (for measuring what they add)."""
+        (default) or reciprocal ranks (fusion="rrf"); `article_lists` chooses which
+        whole-article lists join the paragraph ones (for measuring what each adds)."""
         if mode not in MODES:
             raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         if fusion not in FUSIONS:
@@ -106,12 +109,16 @@ class Searcher:
             if enough or depth >= total:
                 break
             depth *= 4
-        article_lists = []
-        if mode == "hybrid" and article_level:
+        articles = []
+        if mode == "hybrid":
             allowed_articles = where.article_ids(self.store) if where.active else None
-            article_lists = [self.article_vectors.search(query_vector, NORMALISE_OVER, allowed_articles),
-                             article_keyword_search(self.store, query, NORMALISE_OVER, where)]
-        return self._fuse(lists, article_lists, k, fusion, query, mode)
+            if "dense" in article_lists:
+                articles.append(self.article_vectors.search(query_vector, NORMALISE_OVER, allowed_articles))
+            if "keyword" in article_lists:
+                articles.append(article_keyword_search(self.store, query, NORMALISE_OVER, where))
+            if "lead" in article_lists:
+                articles.append(self.lead_vectors.search(query_vector, NORMALISE_OVER, allowed_articles))
+        return self._fuse(lists, articles, k, fusion, query, mode)
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
                   query_vector: np.ndarray | None) -> list[_Ranked]:

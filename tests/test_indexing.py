@@ -205,6 +205,8 @@ def test_article_level_indexes_follow_every_change(corpus):
         assert {r[0] for r in db.execute("SELECT rowid FROM articles_fts")} == articles
         assert {r[0] for r in db.execute("SELECT article_id FROM article_vectors")} == articles
         assert len(archive.article_vectors) == len(articles)
+        leads = {r[0] for r in db.execute("SELECT article_id FROM paragraphs WHERE position = 1 AND part = 0")}
+        assert set(archive.lead_vectors.ids()) == leads
 
     with open_archive() as archive:
         archive.index([corpus])
