@@ -96,3 +96,12 @@ def test_a_selective_filter_still_returns_k_hits(tmp_path):
 def test_search_on_an_empty_index_returns_nothing(tmp_path):
     with Archive.open(create=True) as archive:
         assert archive.search("anything") == []
+
+
+@pytest.mark.parametrize("article_lists", [(), ("dense",), ("keyword",), ("lead",), ("dense", "keyword", "lead")])
+@pytest.mark.parametrize("fusion", ["scores", "rrf"])
+def test_every_list_combination_searches(archive, article_lists, fusion):
+    hits = archive.searcher().search("troop buildup near the border", k=2, fusion=fusion, article_lists=article_lists)
+    assert len(hits) == 2
+    assert {h.article.title for h in hits} <= {"Russia masses troops near Ukraine", "Tanks seen near the border",
+                                               "Central bank raises interest rates"}
