@@ -55,7 +55,7 @@ class Hit:
 
 @dataclass
 class _Ranked:
-    """Candidates of one retriever, best first: paragraph id -> (article id, score)."""
+    """Candidates of one retriever, best first: (paragraph id, article id, score)."""
 
     paragraphs: list[tuple[int, int, float]]
 
@@ -93,6 +93,9 @@ class Searcher:
             raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         if fusion not in FUSIONS:
             raise FilterError(f"unknown fusion '{fusion}' (choose from {', '.join(FUSIONS)})")
+        if set(article_lists) - set(ARTICLE_LISTS):
+            raise FilterError(f"unknown article lists {sorted(set(article_lists) - set(ARTICLE_LISTS))} "
+                              f"(choose from {', '.join(ARTICLE_LISTS)})")
         if k < 1:
             raise FilterError("the number of results must be at least 1")
         if not query_terms(query):
@@ -109,16 +112,19 @@ class Searcher:
             if enough or depth >= total:
                 break
             depth *= 4
-        articles = []
-        if mode == "hybrid":
-            allowed_articles = where.article_ids(self.store) if where.active else None
-            if "dense" in article_lists:
-                articles.append(self.article_vectors.search(query_vector, NORMALISE_OVER, allowed_articles))
-            if "keyword" in article_lists:
-                articles.append(article_keyword_search(self.store, query, NORMALISE_OVER, where))
-            if "lead" in article_lists:
-                articles.append(self.lead_vectors.search(query_vector, NORMALISE_OVER, allowed_articles))
+        articles = self._article_lists(query, query_vector, where, article_lists) if mode == "hybrid" else []
         return self._fuse(lists, articles, k, fusion, query, mode)
+
+    def _article_lists(self, query: str, query_vector: np.ndarray, where: Filter,
+                       names: tuple[str, ...]) -> list[list[tuple[int, float]]]:
+        """The whole-article lists: (article id, score), best first, within the filter."""
+        allowed = where.article_ids(self.store) if where.active else None
+        searches = {
+            "dense": lambda: self.article_vectors.search(query_vector, NORMALISE_OVER, allowed),
+            "keyword": lambda: article_keyword_search(self.store, query, NORMALISE_OVER, where),
+            "lead": lambda: self.lead_vectors.search(query_vector, NORMALISE_OVER, allowed),
+        }
+        return [searches[name]() for name in names]
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
                   query_vector: np.ndarray | None) -> list[_Ranked]:
