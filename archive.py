@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArticleNotFoundError, IndexFormatError, IndexNotFoundError, InputError, ModelMismatchError
-from .index.embedders import Embedder, default_model_name, load_embedder, same_model
+from .index.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
 from .index.indexer import PARAGRAPHING_VERSION, Indexer, IndexReport, Progress
+from .index.query_model import OnnxEmbedder, file_signature
+from .index.query_model import export as export_query_model
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
 from .index.vectors import FAISS_NAME, VectorIndex
 from .search.filters import Filter
@@ -51,6 +53,7 @@ class Archive:
         self._vectors: VectorIndex | None = None
         self._article_vectors: VectorIndex | None = None
         self._lead_vectors: VectorIndex | None = None
+        self._query_embedder: Embedder | None = None
         self.notices: list[str] = []
 
     # opening ----------------------------------------------------------------------------
@@ -103,6 +106,47 @@ class Archive:
         if self._embedder is None:
             self._embedder = load_embedder(self.model_name)
         return self._embedder
+
+    @property
+    def query_embedder(self) -> Embedder:
+        """What embeds queries: the index's light ONNX copy of its model when it has a
+        valid one (no torch import), else the model itself."""
+        if self._query_embedder is None:
+            self._query_embedder = self._light_query_embedder() or self.embedder
+        return self._query_embedder
+
+    def _light_query_embedder(self) -> Embedder | None:
+        if self._embedder is not None:  # already loaded (tests, or after indexing): use it
+            return None
+        if "query_model" not in self.settings:
+            self.notices.append("this index has no light query model; queries load sentence-transformers "
+                                "(run 'newssearch index' once to add it)")
+            return None
+        settings = self.settings["query_model"]
+        if settings is None:  # the model could not be exported; said so when indexing
+            return None
+        onnx_file = self.directory / settings["file"]
+        try:
+            if file_signature(onnx_file) != settings["signature"]:
+                raise OSError("changed since it was exported")
+            return OnnxEmbedder(self.model_name, self.directory, settings)
+        except (OSError, ImportError, RuntimeError, ValueError) as error:
+            self.notices.append(f"light query model unusable ({error}); queries load sentence-transformers")
+            return None
+
+    def _ensure_query_model(self) -> None:
+        """Export the light query model once, from the model that embedded the archive."""
+        if "query_model" in self.settings:
+            return
+        if not isinstance(self.embedder, SentenceTransformerEmbedder):
+            self.store.set_settings({"query_model": None})
+            return
+        result = export_query_model(self.embedder.model, self.directory)
+        if isinstance(result, str):
+            self.notices.append(f"no light query model: {result}; queries will load sentence-transformers")
+            self.store.set_settings({"query_model": None})
+        else:
+            self.store.set_settings({"query_model": result})
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -186,6 +230,7 @@ class Archive:
         indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
         report = indexer.run(paths)
         self._save_vectors(self.vectors)
+        self._ensure_query_model()
         self._article_vectors = self._lead_vectors = None
         return report
 
@@ -209,7 +254,8 @@ class Archive:
 
     # searching --------------------------------------------------------------------------
     def searcher(self) -> Searcher:
-        return Searcher(self.store, self.vectors, self.article_vectors, self.lead_vectors, lambda: self.embedder)
+        return Searcher(self.store, self.vectors, self.article_vectors, self.lead_vectors,
+                        lambda: self.query_embedder)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
                until: str | None = None, sources: Sequence[str] | None = None, fusion: str = "scores") -> list[Hit]:

@@ -1,0 +1,144 @@
+"""A light copy of the embedding model for queries: the transformer exported to ONNX,
+run with onnxruntime and the model's own fast tokenizer, so a query never imports
+torch or sentence-transformers.
+
+The export happens at index time, from the very model that embedded the archive,
+and is kept only when it reproduces that model's embeddings (cosine >= PARITY).
+A model it cannot export (an unusual architecture or pooling) simply has no light
+copy: queries then load sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ONNX_NAME = "query-model.onnx"
+TOKENIZER_NAME = "query-tokenizer.json"
+PARITY = 0.9999
+PARITY_TEXTS = [
+    "troop buildup",
+    "Russia has deployed 100,000 troops and heavy weapons near Ukraine's border.",
+    "Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the three months to December.",
+    "Le président a rencontré les dirigeants européens à Bruxelles.",
+    "The cup final was postponed after heavy rain flooded the stadium " * 30,
+]
+POOLINGS = {"mean", "cls"}
+
+
+def file_signature(path: Path) -> dict[str, int]:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+class OnnxEmbedder:
+    """Embeds texts with an exported model: tokenizers + onnxruntime + pooling."""
+
+    def __init__(self, name: str, folder: Path, settings: dict[str, Any]):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.name = name
+        self._settings = settings
+        self.dimension = int(settings["dimension"])
+        self.normalized = True
+        self.max_tokens = int(settings["max_seq_length"]) - 2
+        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_NAME))
+        self._tokenizer.enable_truncation(int(settings["max_seq_length"]))
+        self._tokenizer.enable_padding(pad_id=int(settings.get("pad_id", 0)))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        # Basic graph optimisations load in about half the time of the default level
+        # and cost nothing noticeable on one short query.
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        self._session = onnxruntime.InferenceSession(str(folder / ONNX_NAME), options,
+                                                     providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in self._session.get_inputs()]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) - 2 for e in self._tokenizer.encode_batch(list(texts))]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, {name: feed[name] for name in self._inputs})[0]
+        if self._settings["pooling"] == "cls":
+            pooled = hidden[:, 0]
+        else:
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def export(model: Any, folder: Path) -> dict[str, Any] | str:
+    """Export a loaded SentenceTransformer's transformer to `folder`; returns the
+    settings to record, or the reason there is no light query model."""
+    modules = list(model)
+    transformer = modules[0]
+    pooling = modules[1] if len(modules) > 1 else None
+    mode = pooling.get_config_dict().get("pooling_mode") if hasattr(pooling, "get_config_dict") else None
+    rest = [type(m).__name__ for m in modules[2:]]
+    if type(transformer).__name__ != "Transformer" or mode not in POOLINGS or rest not in ([], ["Normalize"]):
+        return f"model layout not supported for export ({', '.join(type(m).__name__ for m in modules)})"
+    backend = getattr(model.tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return "the model has no fast tokenizer"
+    import torch
+
+    names = [n for n in model.tokenizer.model_input_names if n in ("input_ids", "attention_mask", "token_type_ids")]
+    sample = model.tokenizer(PARITY_TEXTS[:2], padding=True, return_tensors="pt")
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.inner(**dict(zip(names, inputs))).last_hidden_state
+
+    target = folder / ONNX_NAME
+    temporary = folder / (ONNX_NAME + ".tmp")
+    axes = {name: {0: "batch", 1: "tokens"} for name in names}
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Encoder(transformer.auto_model).eval(), tuple(sample[n] for n in names), str(temporary),
+                              input_names=names, output_names=["last_hidden_state"],
+                              dynamic_axes={**axes, "last_hidden_state": {0: "batch", 1: "tokens"}},
+                              opset_version=17, dynamo=False)
+    except Exception as error:  # an exporter failure means: no light model, not a failed run
+        temporary.unlink(missing_ok=True)
+        return f"ONNX export failed: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+    temporary.replace(target)
+    backend.save(str(folder / TOKENIZER_NAME))
+    settings = {
+        "file": ONNX_NAME, "tokenizer": TOKENIZER_NAME, "pooling": mode,
+        "max_seq_length": int(model.max_seq_length), "dimension": int(hidden_size(model)),
+        "pad_id": int(model.tokenizer.pad_token_id or 0),
+    }
+    light = OnnxEmbedder("check", folder, settings)
+    reference = model.encode(PARITY_TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    agreement = float((light.embed(PARITY_TEXTS) * reference).sum(axis=1).min())
+    if agreement < PARITY:
+        remove(folder)
+        return f"the exported model disagrees with the original (cosine {agreement:.6f})"
+    return {**settings, "parity_min_cosine": round(agreement, 7), "signature": file_signature(target)}
+
+
+def hidden_size(model: Any) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
+def remove(folder: Path) -> None:
+    for name in (ONNX_NAME, TOKENIZER_NAME):
+        (folder / name).unlink(missing_ok=True)
