@@ -18,7 +18,7 @@ from .errors import (
     ModelMismatchError,
     NewssearchError,
 )
-from .index.indexer import IndexReport
+from .index.report import IndexReport
 from .search.searcher import Hit, ParagraphHit
 
 __all__ = [

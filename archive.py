@@ -11,9 +11,10 @@ from typing import Any
 
 from .errors import ArticleNotFoundError, IndexFormatError, IndexNotFoundError, InputError, ModelMismatchError
 from .index.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
-from .index.indexer import PARAGRAPHING_VERSION, Indexer, IndexReport, Progress
+from .index.paragraphs import PARAGRAPHING_VERSION
 from .index.query_model import OnnxEmbedder, file_signature
 from .index.query_model import export as export_query_model
+from .index.report import IndexReport, Progress
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
 from .index.vectors import FAISS_NAME, VectorIndex
 from .search.filters import Filter
@@ -226,6 +227,8 @@ class Archive:
         for path in paths:
             if not Path(path).expanduser().exists():
                 raise InputError(f"path not found: {path}")
+        from .index.indexer import Indexer  # reading files and splitting text: not needed to search
+
         self._record_model()
         indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
         report = indexer.run(paths)

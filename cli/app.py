@@ -20,7 +20,6 @@ from ..search.evaluate import compare, load_saved
 from ..search.fusion import FUSIONS
 from ..search.searcher import MODES
 from . import render
-from .progress import BarProgress
 
 app = typer.Typer(
     name="newssearch",
@@ -81,6 +80,8 @@ def index_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
+    from .progress import BarProgress  # tqdm: only where there is progress to show
+
     with Archive.open(index, model=model, create=True) as archive:
         progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
         report = archive.index(paths, progress=progress).to_dict()
@@ -175,6 +176,8 @@ def eval_command(
     as_json: JsonOption = False,
 ) -> None:
     """Measure retrieval quality on a BEIR task: MRR@10, nDCG@10, Recall@1/10/100 at article level, and indexing throughput."""
+    from .progress import BarProgress
+
     with tempfile.TemporaryDirectory(prefix="newssearch-eval-") as scratch:
         with Archive.open(index or scratch, model=model, create=True) as archive:
             result = archive.evaluate(task, mode=mode, fusion=fusion, progress=BarProgress(enabled=sys.stderr.isatty()))

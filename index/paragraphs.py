@@ -7,6 +7,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
+# Bump when paragraph splitting changes, so articles are re-split on the next run
+# (only texts that actually changed are embedded again).
+PARAGRAPHING_VERSION = 1
+
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣●○■□–—*+-]|\d{1,2}[.)])\s+")
 TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
 # A fragment shorter than this many words is joined to a neighbour.

@@ -1,0 +1,61 @@
+"""What an indexing run reports: its progress while it runs, its summary at the end.
+Kept apart from the indexer so that reading these types imports nothing heavy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .sources import Skip
+
+
+class Progress(Protocol):
+    """Receives indexing progress; the CLI draws it as a bar on stderr."""
+
+    def start(self, total_bytes: int, total_files: int) -> None: ...
+
+    def advance(self, bytes_done: int = 0, files: int = 0, paragraphs: int = 0) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SilentProgress:
+    def start(self, total_bytes: int, total_files: int) -> None:
+        pass
+
+    def advance(self, bytes_done: int = 0, files: int = 0, paragraphs: int = 0) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    paragraphs_written: int = 0
+    texts_embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def paragraphs_per_second(self) -> float:
+        return self.texts_embedded / self.embed_seconds if self.embed_seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files, "added": self.added, "updated": self.updated,
+            "unchanged": self.unchanged, "removed": self.removed,
+            "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped],
+            "paragraphs_written": self.paragraphs_written, "texts_embedded": self.texts_embedded,
+            "seconds": round(self.seconds, 3), "embed_seconds": round(self.embed_seconds, 3),
+            "paragraphs_per_second": round(self.paragraphs_per_second, 2),
+        }
