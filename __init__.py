@@ -11,6 +11,7 @@ from .archive import Archive, default_index_dir
 from .errors import (
     ArticleNotFoundError,
     FilterError,
+    IndexBusyError,
     IndexFormatError,
     IndexNotFoundError,
     InputError,
@@ -24,5 +25,5 @@ from .search.searcher import Hit, ParagraphHit
 __all__ = [
     "Archive", "default_index_dir", "Hit", "ParagraphHit", "IndexReport",
     "NewssearchError", "InputError", "IndexNotFoundError", "IndexFormatError", "ModelError",
-    "ModelMismatchError", "FilterError", "ArticleNotFoundError",
+    "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError",
 ]

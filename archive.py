@@ -14,6 +14,7 @@ from .index.embedders import Embedder, SentenceTransformerEmbedder, default_mode
 from .index.paragraphs import PARAGRAPHING_VERSION
 from .index.query_model import OnnxEmbedder, file_signature
 from .index.query_model import export as export_query_model
+from .index.lock import WriteLock
 from .index.report import IndexReport, Progress
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
 from .index.vectors import FAISS_NAME, VectorIndex
@@ -55,6 +56,7 @@ class Archive:
         self._article_vectors: VectorIndex | None = None
         self._lead_vectors: VectorIndex | None = None
         self._query_embedder: Embedder | None = None
+        self._lock = WriteLock(directory)
         self.notices: list[str] = []
 
     # opening ----------------------------------------------------------------------------
@@ -211,6 +213,8 @@ class Archive:
                 "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
     def _save_vectors(self, vectors: VectorIndex) -> None:
+        if self._lock.held_elsewhere():  # the writer saves its own file when it finishes
+            return
         try:
             path = self.directory / FAISS_NAME
             vectors.save(path)
@@ -229,11 +233,13 @@ class Archive:
                 raise InputError(f"path not found: {path}")
         from .index.indexer import Indexer  # reading files and splitting text: not needed to search
 
-        self._record_model()
-        indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
-        report = indexer.run(paths)
-        self._save_vectors(self.vectors)
-        self._ensure_query_model()
+        with self._lock:
+            self._record_model()
+            self._vectors = None  # another writer may have changed the data since this archive was opened
+            indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
+            report = indexer.run(paths)
+            self._save_vectors(self.vectors)
+            self._ensure_query_model()
         self._article_vectors = self._lead_vectors = None
         return report
 

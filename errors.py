@@ -17,6 +17,10 @@ class IndexNotFoundError(NewssearchError):
     """There is no index at the requested location yet."""
 
 
+class IndexBusyError(NewssearchError):
+    """Another process is writing to the index."""
+
+
 class IndexFormatError(NewssearchError):
     """The index on disk is unreadable or was written by an incompatible version."""
 

@@ -38,7 +38,7 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
-        temporary = path.with_name(path.name + ".tmp")
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         faiss.write_index(self._index, str(temporary))
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())

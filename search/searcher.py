@@ -160,6 +160,7 @@ class Searcher:
         pattern = term_pattern(query) if mode != "semantic" else None
         coverage = {p: terms_covered(texts[p].text, pattern) for p in texts}
         hits = []
+        top = [a for a in top if a in articles]  # an article deleted by a writer meanwhile
         for rank, article_id in enumerate(top, start=1):
             ordered = sorted((p for p in owners[article_id] if p in texts),
                              key=lambda p: (-coverage[p], -paragraph_scores[p]))

@@ -1,0 +1,108 @@
+"""One writer at a time; readers keep answering while a writer works."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from newssearch import Archive, IndexBusyError
+from newssearch.cli.app import app
+from newssearch.index.vectors import FAISS_NAME
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from newssearch.index.lock import WriteLock
+lock = WriteLock(Path(sys.argv[1])); lock.acquire()
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def other_writer(isolated):
+    isolated.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(isolated)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "locked"
+    yield process
+    process.kill()
+    process.wait()
+
+
+def test_a_second_writer_fails_at_once_naming_the_holder(corpus, other_writer, isolated):
+    started = time.monotonic()
+    with Archive.open(create=True) as archive:
+        with pytest.raises(IndexBusyError, match=f"another newssearch process \\(pid {other_writer.pid}\\)"):
+            archive.index([corpus])
+    assert time.monotonic() - started < 5
+    result = CliRunner().invoke(app, ["index", str(corpus)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: another newssearch process (pid {other_writer.pid}) is writing to {isolated}; "
+                             "wait for it to finish\n")
+
+
+def test_a_lock_left_by_a_killed_writer_is_recovered(corpus, other_writer):
+    os.kill(other_writer.pid, signal.SIGKILL)
+    other_writer.wait()
+    with Archive.open(create=True) as archive:
+        assert archive.index([corpus]).added == 5
+
+
+def test_a_reader_does_not_rewrite_files_while_a_writer_works(corpus, isolated, request):
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    faiss_file = isolated / FAISS_NAME
+    faiss_file.unlink()
+    request.getfixturevalue("other_writer")
+    with Archive.open() as archive:
+        hits = archive.search("troop buildup", k=2)
+    assert len(hits) == 2 and not faiss_file.exists()
+
+
+SLOW_WRITER = """
+import sys, time
+sys.path.insert(0, sys.argv[3])
+from conftest import FAKE_MODEL, FakeEmbedder
+from newssearch import Archive
+from newssearch.index import embedders, indexer
+
+class Slow(FakeEmbedder):
+    def embed(self, texts):
+        time.sleep(0.02)
+        return super().embed(texts)
+
+embedders.register_embedder(FAKE_MODEL, lambda name: Slow())
+indexer.ARTICLES_PER_BATCH = 10
+indexer.TEXTS_PER_EMBED_CALL = 8
+with Archive.open(sys.argv[1], model=FAKE_MODEL) as archive:
+    print(archive.index([sys.argv[2]]).added, flush=True)
+"""
+
+
+def test_queries_keep_answering_while_another_process_indexes(corpus, isolated, tmp_path):
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for n in range(300):
+        (folder / f"{n}.txt").write_text(f"Story {n}\n\nTroops gathered near the border again in report number {n}, "
+                                         "officials said on Monday.", encoding="utf-8")
+    tests = os.path.dirname(__file__)
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), tests],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    answered = []
+    while writer.poll() is None:
+        with Archive.open() as archive:
+            hits = archive.search("troops near the border", k=5)
+            answered.append(len(hits))
+    out, err = writer.communicate()
+    assert writer.returncode == 0, err
+    assert out.strip() == "300"
+    assert len(answered) >= 3 and all(n == 5 for n in answered)
+    with Archive.open() as archive:
+        assert archive.store.counts()["articles"] == 305
+        assert len(archive.vectors) == archive.store.counts()["paragraphs"]
