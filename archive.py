@@ -309,6 +309,33 @@ class Archive:
             "size_bytes": size,
         }
 
+    # checking -----------------------------------------------------------------------------
+    def check(self, repair: bool = False) -> dict[str, Any]:
+        """Verify the index's invariants; with repair=True fix what can be fixed from
+        SQLite (no re-embedding) and check again."""
+        from .index.checks import check, repair as repair_index
+
+        dimension = self.settings.get("dimension")
+        if dimension is None:
+            return {"ok": True, "problems": [], "repaired": []}
+        report = check(self.store, self._read_vector_file(), dimension)
+        if repair and not report.ok:
+            with self._lock:
+                done = repair_index(self.store, dimension)
+                self._vectors = VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension))
+                self._save_vectors(self._vectors)
+                done.append("rebuilt the FAISS file from the stored vectors")
+                self._article_vectors = self._lead_vectors = None
+            report = check(self.store, self._read_vector_file(), dimension)
+            report.repaired = done
+        return report.to_dict()
+
+    def _read_vector_file(self) -> VectorIndex | None:
+        try:
+            return VectorIndex.load(self.directory / FAISS_NAME)
+        except (OSError, RuntimeError):
+            return None
+
     # quality ----------------------------------------------------------------------------
     def evaluate(self, task_folder: str | os.PathLike, mode: str = "hybrid", progress: Progress | None = None,
                  fusion: str = "scores") -> dict[str, Any]:

@@ -162,6 +162,28 @@ def stats_command(index: IndexOption = None, as_json: JsonOption = False) -> Non
         typer.echo(f"{key.replace('_', ' '):<{width}}  {value if value is not None else '-'}")
 
 
+@app.command("check")
+@reports_errors
+def check_command(
+    repair: Annotated[bool, typer.Option("--repair", help="Fix what can be fixed from SQLite (no re-embedding).")] = False,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify the index: SQLite integrity, text indexes, vectors, and that FAISS holds exactly SQLite's paragraphs."""
+    with Archive.open(index) as archive:
+        result = archive.check(repair=repair)
+    if as_json:
+        typer.echo(render.json_line(result))
+    else:
+        for line in result["repaired"]:
+            typer.echo(f"repaired: {line}", err=True)
+        for problem in result["problems"]:
+            typer.echo(f"problem: {problem}")
+        typer.echo("index is consistent" if result["ok"] else "index has problems", err=True)
+    if not result["ok"]:
+        raise typer.Exit(code=1)
+
+
 @app.command("eval")
 @reports_errors
 def eval_command(

@@ -1,0 +1,117 @@
+"""Invariants of an index, checked, and repaired where SQLite holds what is needed.
+
+SQLite is the source of truth; everything else (the FAISS file, the FTS indexes, the
+article vectors) can be rebuilt from it without embedding anything again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .store import Store, _write_article_text, _write_article_vector
+from .vectors import VectorIndex
+
+
+@dataclass
+class CheckReport:
+    problems: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "problems": self.problems, "repaired": self.repaired}
+
+
+def _count(store: Store, sql: str) -> int:
+    return int(store.db.execute(sql).fetchone()[0])
+
+
+def check(store: Store, vectors: VectorIndex | None, dimension: int) -> CheckReport:
+    """Every problem found, one line each; nothing is changed."""
+    report = CheckReport()
+    problems = report.problems
+    integrity = [row[0] for row in store.db.execute("PRAGMA integrity_check").fetchall()]
+    if integrity != ["ok"]:
+        problems.append(f"SQLite integrity check: {'; '.join(integrity[:3])}")
+    for table in ("paragraphs_fts", "articles_fts"):
+        try:
+            store.db.execute(f"INSERT INTO {table}({table}) VALUES('integrity-check')")
+        except Exception as error:  # sqlite3.DatabaseError: the FTS index disagrees with its content
+            problems.append(f"{table} is inconsistent ({error})")
+    missing = _count(store, "SELECT count(*) FROM paragraphs p LEFT JOIN vectors v ON v.hash = p.text_hash "
+                            "WHERE v.hash IS NULL")
+    if missing:
+        problems.append(f"{missing} paragraphs have no stored vector")
+    orphans = _count(store, "SELECT count(*) FROM paragraphs p LEFT JOIN articles a ON a.id = p.article_id "
+                            "WHERE a.id IS NULL")
+    if orphans:
+        problems.append(f"{orphans} paragraphs belong to no article")
+    unused = _count(store, "SELECT count(*) FROM vectors v WHERE NOT EXISTS "
+                           "(SELECT 1 FROM paragraphs p WHERE p.text_hash = v.hash)")
+    if unused:
+        problems.append(f"{unused} stored vectors are used by no paragraph")
+    empty = _count(store, "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                          "(SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)")
+    if empty:
+        problems.append(f"{empty} articles have no paragraphs")
+    articles = {r[0] for r in store.db.execute("SELECT id FROM articles")}
+    with_vector = {r[0] for r in store.db.execute("SELECT article_id FROM article_vectors")}
+    if with_vector != articles - _empty_articles(store):
+        problems.append(f"article vectors disagree with articles ({len(with_vector)} vs {len(articles)})")
+    in_fts = {r[0] for r in store.db.execute("SELECT rowid FROM articles_fts")}
+    if in_fts != articles - _empty_articles(store):
+        problems.append(f"article text index disagrees with articles ({len(in_fts)} vs {len(articles)})")
+    if vectors is None:
+        problems.append("the FAISS file is missing or unreadable")
+    else:
+        if vectors.dimension != dimension:
+            problems.append(f"the FAISS file has dimension {vectors.dimension}, the index {dimension}")
+        faiss_ids, sqlite_ids = vectors.ids(), store.paragraph_ids()
+        if not np.array_equal(faiss_ids, sqlite_ids):
+            only_faiss = len(np.setdiff1d(faiss_ids, sqlite_ids))
+            only_sqlite = len(np.setdiff1d(sqlite_ids, faiss_ids))
+            problems.append(f"FAISS ids differ from SQLite's ({only_faiss} only in FAISS, {only_sqlite} only in SQLite)")
+    return report
+
+
+def _empty_articles(store: Store) -> set[int]:
+    return {r[0] for r in store.db.execute(
+        "SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)")}
+
+
+def repair(store: Store, dimension: int) -> list[str]:
+    """Fix what SQLite can fix, in one transaction; returns what was done. Paragraphs
+    without a vector cannot be rebuilt here: they are removed and their articles marked
+    changed, so the next `index` run embeds them again."""
+    done: list[str] = []
+    with store.transaction():
+        stale = [r[0] for r in store.db.execute(
+            "SELECT DISTINCT p.article_id FROM paragraphs p LEFT JOIN vectors v ON v.hash = p.text_hash "
+            "WHERE v.hash IS NULL")]
+        if stale:
+            marks = ",".join("?" * len(stale))
+            store.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", stale)
+            store.db.execute(f"UPDATE articles SET content_hash = '' WHERE id IN ({marks})", stale)
+            done.append(f"{len(stale)} articles had paragraphs without vectors: their paragraphs were removed and "
+                        "the next index run embeds them again")
+        removed = store.db.execute("DELETE FROM paragraphs WHERE article_id NOT IN (SELECT id FROM articles)").rowcount
+        if removed:
+            done.append(f"removed {removed} paragraphs that belonged to no article")
+        unused = store.delete_orphan_vectors()
+        if unused:
+            done.append(f"removed {unused} unused vectors")
+        store.db.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES('rebuild')")
+        store.db.execute("DELETE FROM article_vectors")
+        store.db.execute("DELETE FROM articles_fts")
+        for (article_id,) in store.db.execute("SELECT id FROM articles").fetchall():
+            _write_article_vector(store.db, article_id, dimension)
+            _write_article_text(store.db, article_id)
+        done.append("rebuilt the paragraph and article text indexes and the article vectors")
+        store.bump_generation()
+    return done
