@@ -68,7 +68,8 @@ def check(store: Store, vectors: VectorIndex | None, dimension: int) -> CheckRep
     if in_fts != articles - _empty_articles(store):
         problems.append(f"article text index disagrees with articles ({len(in_fts)} vs {len(articles)})")
     if vectors is None:
-        problems.append("the FAISS file is missing or unreadable")
+        if store.counts()["paragraphs"]:
+            problems.append("the FAISS file is missing or unreadable")
     else:
         if vectors.dimension != dimension:
             problems.append(f"the FAISS file has dimension {vectors.dimension}, the index {dimension}")

@@ -135,6 +135,9 @@ class Indexer:
         removed: list[int] = []
         added: list[int] = []
         with self.store.transaction():
+            # Vectors only the replaced paragraphs used go in the same transaction, so a
+            # crash leaves no garbage behind.
+            replaced = self.store.text_hashes_of([r for _, _, r, _ in prepared if r is not None])
             if len(new_hashes):
                 self.store.add_vectors(new_hashes, new_vectors)
             for article, digest, replace_id, units in prepared:
@@ -150,6 +153,7 @@ class Indexer:
                     self.report.added += 1
                 else:
                     self.report.updated += 1
+            self.store.delete_unused_vectors(replaced)
             self.store.bump_generation()
         self.report.paragraphs_written += len(added)
         self.vectors.remove(removed)

@@ -314,6 +314,23 @@ class Store:
             [(h, vector_blob(v)) for h, v in zip(hashes, vectors)],
         )
 
+    def text_hashes_of(self, article_ids: Sequence[int]) -> set[str]:
+        """The text hashes the given articles' paragraphs point to."""
+        found: set[str] = set()
+        for chunk, marks in _batches(article_ids):
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT text_hash FROM paragraphs WHERE article_id IN ({marks})", chunk))
+        return found
+
+    def delete_unused_vectors(self, hashes: Iterable[str]) -> int:
+        """Delete those of the given vectors that no paragraph points to any more."""
+        deleted = 0
+        for chunk, marks in _batches(hashes):
+            deleted += self.db.execute(
+                f"DELETE FROM vectors WHERE hash IN ({marks}) AND NOT EXISTS "
+                "(SELECT 1 FROM paragraphs WHERE paragraphs.text_hash = vectors.hash)", chunk).rowcount
+        return deleted
+
     def delete_orphan_vectors(self) -> int:
         cursor = self.db.execute(
             "DELETE FROM vectors WHERE NOT EXISTS (SELECT 1 FROM paragraphs WHERE paragraphs.text_hash = vectors.hash)"

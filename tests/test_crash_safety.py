@@ -1,0 +1,124 @@
+"""Kill `index` with SIGKILL at random moments, run it again each time, and check that
+nothing is lost, duplicated or orphaned, and that the end result equals a clean build."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newssearch import Archive
+
+from conftest import FAKE_MODEL, SHARED
+
+pytestmark = pytest.mark.slow
+ROUNDS = 20
+
+WRITER = """
+import sys, time
+sys.path.insert(0, sys.argv[3])
+from conftest import FAKE_MODEL, FakeEmbedder
+from newssearch import Archive
+from newssearch.index import embedders, indexer
+
+class Slow(FakeEmbedder):
+    def embed(self, texts):
+        time.sleep(0.05)
+        return super().embed(texts)
+
+embedders.register_embedder(FAKE_MODEL, lambda name: Slow())
+indexer.ARTICLES_PER_BATCH = 10
+indexer.TEXTS_PER_EMBED_CALL = 8
+with Archive.open(sys.argv[1], model=FAKE_MODEL, create=True) as archive:
+    archive.index([sys.argv[2]])
+"""
+
+
+def make_corpus(folder: Path) -> Path:
+    """A slice of the BBC set when it is here, else generated articles."""
+    folder.mkdir()
+    raw = SHARED / "data" / "bbc" / "raw" / "business"
+    if raw.is_dir():
+        for source in sorted(raw.glob("*.txt"))[:150]:
+            (folder / source.name).write_bytes(source.read_bytes())
+    else:
+        rng = random.Random(1)
+        words = "troops border talks market shares profit election minister rain flood match goal".split()
+        for n in range(150):
+            paragraphs = [" ".join(rng.choice(words) for _ in range(40)) + "." for _ in range(6)]
+            (folder / f"{n:03}.txt").write_text(f"Story {n}\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    return folder
+
+
+def change_some_articles(corpus: Path, rng: random.Random, round_number: int) -> None:
+    """Give every round work to be killed in: edits, deletions and new articles."""
+    files = sorted(corpus.glob("*.txt"))
+    for path in rng.sample(files, 15):
+        path.write_text(path.read_text(encoding="latin-1") + f"\n\nUpdate {round_number}: the story moved on, "
+                        "with more detail from the company and its shareholders.", encoding="latin-1")
+    for path in rng.sample(files, 2):
+        path.unlink()
+    for n in range(3):
+        source = rng.choice(files)
+        if source.exists():
+            (corpus / f"new-{round_number}-{n}.txt").write_text(
+                f"Fresh report {round_number}-{n}\n\n" + source.read_text(encoding="latin-1")[:1500], encoding="latin-1")
+
+
+def run_writer(index: Path, corpus: Path, kill_after: float | None) -> int:
+    tests = os.path.dirname(__file__)
+    process = subprocess.Popen([sys.executable, "-c", WRITER, str(index), str(corpus), tests],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if kill_after is not None:
+        deadline = time.monotonic() + kill_after
+        while process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+    process.wait()
+    return process.returncode
+
+
+def assert_consistent(index: Path, corpus: Path, complete: bool = False) -> None:
+    """Invariants after any run; after a complete run also: exactly the folder's articles."""
+    with Archive.open(index) as archive:
+        archive.search("profit", k=3)  # opening for a search rebuilds a stale FAISS file
+        result = archive.check()
+        assert result["ok"], result["problems"]
+        db = archive.store.db
+        keys = [r[0] for r in db.execute("SELECT key FROM articles")]
+        assert len(keys) == len(set(keys))
+        if complete:
+            assert set(keys) == {str(p.resolve()) for p in corpus.glob("*.txt")}
+        duplicated = db.execute("SELECT count(*) FROM (SELECT article_id, position, part FROM paragraphs "
+                                "GROUP BY article_id, position, part HAVING count(*) > 1)").fetchone()[0]
+        assert duplicated == 0
+
+
+def test_index_survives_kill_9_at_random_moments(tmp_path, fake_embedder):
+    corpus = make_corpus(tmp_path / "corpus")
+    index = tmp_path / "killed"
+    rng = random.Random(20261129)
+    killed = 0
+    for round_number in range(ROUNDS):
+        if round_number:
+            change_some_articles(corpus, rng, round_number)
+        if run_writer(index, corpus, kill_after=rng.uniform(0.4, 2.0)) == -signal.SIGKILL:
+            killed += 1
+        if (index / "newssearch.db").exists():
+            assert_consistent(index, corpus)
+    assert killed >= ROUNDS * 3 // 4, f"only {killed} of {ROUNDS} runs were killed mid-way"
+    assert run_writer(index, corpus, kill_after=None) == 0
+    assert_consistent(index, corpus, complete=True)
+
+    with Archive.open(tmp_path / "clean", model=FAKE_MODEL, create=True) as clean:
+        clean.index([corpus])
+        with Archive.open(index) as survivor:
+            assert survivor.store.counts() == clean.store.counts()
+            for query in ("profits rise", "shares fall", "oil prices", "interest rates", "job cuts"):
+                expected = [(h.article.key, round(h.score, 5)) for h in clean.search(query, k=10)]
+                assert [(h.article.key, round(h.score, 5)) for h in survivor.search(query, k=10)] == expected
