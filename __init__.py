@@ -14,6 +14,7 @@ from .errors import (
     IndexBusyError,
     IndexFormatError,
     IndexNotFoundError,
+    IndexWriteError,
     InputError,
     ModelError,
     ModelMismatchError,
@@ -25,5 +26,5 @@ from .search.searcher import Hit, ParagraphHit
 __all__ = [
     "Archive", "default_index_dir", "Hit", "ParagraphHit", "IndexReport",
     "NewssearchError", "InputError", "IndexNotFoundError", "IndexFormatError", "ModelError",
-    "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError",
+    "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError", "IndexWriteError",
 ]

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ArticleNotFoundError, IndexFormatError, IndexNotFoundError, InputError, ModelMismatchError
+from .errors import (
+    ArticleNotFoundError,
+    IndexFormatError,
+    IndexNotFoundError,
+    IndexWriteError,
+    InputError,
+    ModelMismatchError,
+)
 from .index.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
 from .index.paragraphs import PARAGRAPHING_VERSION
 from .index.query_model import OnnxEmbedder, file_signature
@@ -234,10 +242,14 @@ class Archive:
         from .index.indexer import Indexer  # reading files and splitting text: not needed to search
 
         with self._lock:
-            self._record_model()
-            self._vectors = None  # another writer may have changed the data since this archive was opened
-            indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
-            report = indexer.run(paths)
+            try:
+                self._record_model()
+                self._vectors = None  # another writer may have changed the data since this archive was opened
+                indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
+                report = indexer.run(paths)
+            except (sqlite3.DatabaseError, OSError) as error:
+                raise IndexWriteError(f"cannot write to the index at {self.directory} ({error}); the batch in "
+                                      "progress was rolled back and everything committed before it is kept") from None
             self._save_vectors(self.vectors)
             self._ensure_query_model()
         self._article_vectors = self._lead_vectors = None

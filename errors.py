@@ -21,6 +21,10 @@ class IndexBusyError(NewssearchError):
     """Another process is writing to the index."""
 
 
+class IndexWriteError(NewssearchError):
+    """The index could not be written (disk full, no permission); committed work is kept."""
+
+
 class IndexFormatError(NewssearchError):
     """The index on disk is unreadable or was written by an incompatible version."""
 

@@ -183,13 +183,14 @@ class Store:
             else:
                 connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self.db = sqlite_utils.Database(connection)
+            tables = set(self.db.table_names())
+            if tables and "_migrations" not in tables:
+                raise IndexFormatError(f"{path} is not a newssearch index")
             if not readonly:
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA busy_timeout=10000")
             if not readonly:
                 migrate(self.db)
-            elif "_migrations" not in self.db.table_names():
-                raise IndexFormatError(f"{path} is not a newssearch index")
         except sqlite3.DatabaseError as error:
             raise IndexFormatError(f"cannot open index database {path}: {error}") from None
 

@@ -122,3 +122,40 @@ def test_index_survives_kill_9_at_random_moments(tmp_path, fake_embedder):
             for query in ("profits rise", "shares fall", "oil prices", "interest rates", "job cuts"):
                 expected = [(h.article.key, round(h.score, 5)) for h in clean.search(query, k=10)]
                 assert [(h.article.key, round(h.score, 5)) for h in survivor.search(query, k=10)] == expected
+
+
+DISK_FULL_WRITER = """
+import resource, signal, sys
+sys.path.insert(0, sys.argv[3])
+from conftest import FAKE_MODEL, FakeEmbedder
+from newssearch.index import embedders, indexer
+embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
+indexer.ARTICLES_PER_BATCH = 20
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (600_000, 600_000))
+from newssearch.cli.app import main
+sys.argv = ["newssearch", "index", "--index", sys.argv[1], "--model", FAKE_MODEL, sys.argv[2]]
+main()
+"""
+
+
+def test_a_full_disk_stops_with_one_line_and_keeps_what_was_committed(tmp_path, fake_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(400):
+        (corpus / f"{n:03}.txt").write_text(f"Story {n}\n\n" + f"Paragraph about event {n} and more words. " * 40,
+                                           encoding="utf-8")
+    index = tmp_path / "index"
+    result = subprocess.run([sys.executable, "-c", DISK_FULL_WRITER, str(index), str(corpus),
+                             os.path.dirname(__file__)], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"Error: cannot write to the index at {index} (")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    with Archive.open(index) as archive:
+        kept = archive.store.counts()["articles"]
+        assert 0 < kept < 400
+        assert archive.search("event", k=3)
+        assert archive.check()["ok"]
+    with Archive.open(index) as archive:
+        report = archive.index([corpus])
+        assert report.unchanged == kept and report.added == 400 - kept
