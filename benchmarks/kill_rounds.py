@@ -1,0 +1,70 @@
+"""The crash-safety test, longer: kill `index` with SIGKILL at random moments for many
+rounds, checking the index after each, then compare with a clean build.
+
+    python benchmarks/kill_rounds.py [--rounds 100] [--seed 1]
+
+Uses the test suite's writer (a fake, slowed-down embedder, so the run measures the
+storage path) on a slice of ../shared/data/bbc/raw (or generated articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path.insert(0, str(TESTS))
+
+from conftest import FAKE_MODEL, FakeEmbedder  # noqa: E402
+from test_crash_safety import assert_consistent, change_some_articles, make_corpus, run_writer  # noqa: E402
+
+from newssearch import Archive  # noqa: E402
+from newssearch.index import embedders  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
+    rng = random.Random(args.seed)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="newssearch-kill-") as scratch:
+        root = Path(scratch)
+        corpus = make_corpus(root / "corpus")
+        index = root / "killed"
+        killed = failures = 0
+        for round_number in range(args.rounds):
+            if round_number:
+                change_some_articles(corpus, rng, round_number)
+            if run_writer(index, corpus, kill_after=rng.uniform(0.4, 2.0)) == -signal.SIGKILL:
+                killed += 1
+            try:
+                if (index / "newssearch.db").exists():
+                    assert_consistent(index, corpus)
+            except AssertionError as error:
+                failures += 1
+                print(f"round {round_number}: {error}", file=sys.stderr)
+        completed = run_writer(index, corpus, kill_after=None) == 0
+        assert_consistent(index, corpus, complete=True)
+        with Archive.open(root / "clean", model=FAKE_MODEL, create=True) as clean:
+            clean.index([corpus])
+            with Archive.open(index) as survivor:
+                same_counts = survivor.store.counts() == clean.store.counts()
+                same_results = all(
+                    [h.article.key for h in survivor.search(q, k=10)] == [h.article.key for h in clean.search(q, k=10)]
+                    for q in ("profits rise", "shares fall", "oil prices", "interest rates", "job cuts"))
+    print(json.dumps({"rounds": args.rounds, "killed_mid_run": killed, "failed_checks": failures,
+                      "final_run_completed": completed, "equals_clean_build": same_counts and same_results,
+                      "seconds": round(time.monotonic() - started, 1)}))
+
+
+if __name__ == "__main__":
+    main()
