@@ -11,7 +11,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from ..errors import IndexBusyError
+from ..errors import IndexBusyError, IndexWriteError
 
 LOCK_NAME = "write.lock"
 
@@ -23,7 +23,10 @@ class WriteLock:
 
     def acquire(self) -> None:
         """Take the lock now or fail at once, naming the process that holds it."""
-        handle = open(self.path, "a+", encoding="ascii")
+        try:
+            handle = open(self.path, "a+", encoding="ascii")
+        except OSError as error:
+            raise IndexWriteError(f"cannot write to the index at {self.path.parent} ({error.strerror})") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -51,12 +54,15 @@ class WriteLock:
         """Whether another process is writing right now."""
         if self._handle is not None or not self.path.exists():
             return False
-        with open(self.path, "a+", encoding="ascii") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        try:
+            with open(self.path, encoding="ascii") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        except OSError:  # unreadable lock file: nobody can be holding it through this path
+            return False
         return False
 
     def __enter__(self) -> WriteLock:

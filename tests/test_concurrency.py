@@ -166,3 +166,16 @@ def test_soak_readers_while_a_writer_indexes(corpus, isolated, tmp_path, fake_em
         assert result["answered"] == 500
         start, end = result["memory_kb"]
         assert end - start < 20_000, f"reader memory grew from {start} KB to {end} KB"
+
+
+def test_an_index_folder_that_cannot_be_written_is_one_clear_error(corpus, isolated):
+    """Tests run as root, whom permissions do not stop: a folder where the lock file
+    should be stands in for a folder without write permission."""
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    (isolated / "write.lock").unlink()
+    (isolated / "write.lock").mkdir()
+    result = CliRunner().invoke(app, ["index", str(corpus)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cannot write to the index at {isolated} (Is a directory)\n"
+    assert CliRunner().invoke(app, ["query", "troops"]).exit_code == 0
