@@ -122,8 +122,14 @@ def test_index_survives_kill_9_at_random_moments(tmp_path, fake_embedder):
         with Archive.open(index) as survivor:
             assert survivor.store.counts() == clean.store.counts()
             for query in ("profits rise", "shares fall", "oil prices", "interest rates", "job cuts"):
-                expected = [(h.article.key, round(h.score, 5)) for h in clean.search(query, k=10)]
-                assert [(h.article.key, round(h.score, 5)) for h in survivor.search(query, k=10)] == expected
+                # Equal scores may come in another order (row ids differ between the two
+                # builds), and a tie at the cut-off may pick another article.
+                def ranking(archive):
+                    hits = [(round(h.score, 5), h.article.key) for h in archive.search(query, k=10)]
+                    cutoff = hits[-1][0] if hits else 0
+                    return [s for s, _ in hits], sorted(key for s, key in hits if s > cutoff)
+
+                assert ranking(survivor) == ranking(clean)
 
 
 DISK_FULL_WRITER = """
