@@ -175,17 +175,19 @@ class Archive:
     def article_vectors(self) -> VectorIndex:
         """Article vectors (mean of each article's paragraph vectors), held in memory."""
         if self._article_vectors is None:
-            dimension = self.settings.get("dimension") or self.embedder.dimension
-            self._article_vectors = VectorIndex.build(dimension, self.store.all_article_vectors(dimension))
+            self._article_vectors = self._in_memory(self.store.all_article_vectors)
         return self._article_vectors
 
     @property
     def lead_vectors(self) -> VectorIndex:
         """Each article's lead paragraph vector, by article id, held in memory."""
         if self._lead_vectors is None:
-            dimension = self.settings.get("dimension") or self.embedder.dimension
-            self._lead_vectors = VectorIndex.build(dimension, self.store.lead_vectors(dimension))
+            self._lead_vectors = self._in_memory(self.store.lead_vectors)
         return self._lead_vectors
+
+    def _in_memory(self, batches: Any) -> VectorIndex:
+        dimension = self.settings.get("dimension") or self.embedder.dimension
+        return VectorIndex.build(dimension, batches(dimension))
 
     def _load_vectors(self) -> VectorIndex:
         settings = self.settings

@@ -73,6 +73,29 @@ class FakeEmbedder:
         return vectors
 
 
+# A writer process for crash and concurrency tests: indexes argv[2] into argv[1] with
+# the fake model, slowed down by argv[3] seconds per embedding call, in small batches.
+SLOW_WRITER = """
+import sys, time
+sys.path.insert(0, sys.argv[4])
+from conftest import FAKE_MODEL, FakeEmbedder
+from newssearch import Archive
+from newssearch.index import embedders, indexer
+
+class Slow(FakeEmbedder):
+    def embed(self, texts):
+        time.sleep(float(sys.argv[3]))
+        return super().embed(texts)
+
+embedders.register_embedder(FAKE_MODEL, lambda name: Slow())
+indexer.ARTICLES_PER_BATCH = 10
+indexer.TEXTS_PER_EMBED_CALL = 8
+with Archive.open(sys.argv[1], model=FAKE_MODEL, create=True) as archive:
+    print(archive.index([sys.argv[2]]).added, flush=True)
+"""
+TESTS = str(Path(__file__).resolve().parent)
+
+
 @pytest.fixture
 def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
     """The fake embedder every archive in the test gets (one instance, so tests can

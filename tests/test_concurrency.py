@@ -14,6 +14,8 @@ from newssearch import Archive, IndexBusyError
 from newssearch.cli.app import app
 from newssearch.index.vectors import FAISS_NAME
 
+from conftest import SLOW_WRITER, TESTS
+
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
@@ -64,26 +66,6 @@ def test_a_reader_does_not_rewrite_files_while_a_writer_works(corpus, isolated, 
     assert len(hits) == 2 and not faiss_file.exists()
 
 
-SLOW_WRITER = """
-import sys, time
-sys.path.insert(0, sys.argv[3])
-from conftest import FAKE_MODEL, FakeEmbedder
-from newssearch import Archive
-from newssearch.index import embedders, indexer
-
-class Slow(FakeEmbedder):
-    def embed(self, texts):
-        time.sleep(0.02)
-        return super().embed(texts)
-
-embedders.register_embedder(FAKE_MODEL, lambda name: Slow())
-indexer.ARTICLES_PER_BATCH = 10
-indexer.TEXTS_PER_EMBED_CALL = 8
-with Archive.open(sys.argv[1], model=FAKE_MODEL) as archive:
-    print(archive.index([sys.argv[2]]).added, flush=True)
-"""
-
-
 def test_queries_keep_answering_while_another_process_indexes(corpus, isolated, tmp_path):
     with Archive.open(create=True) as archive:
         archive.index([corpus])
@@ -92,8 +74,7 @@ def test_queries_keep_answering_while_another_process_indexes(corpus, isolated, 
     for n in range(300):
         (folder / f"{n}.txt").write_text(f"Story {n}\n\nTroops gathered near the border again in report number {n}, "
                                          "officials said on Monday.", encoding="utf-8")
-    tests = os.path.dirname(__file__)
-    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), tests],
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), "0.02", TESTS],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     answered = []
     while writer.poll() is None:
@@ -149,10 +130,9 @@ def test_soak_readers_while_a_writer_indexes(corpus, isolated, tmp_path, fake_em
     for n in range(400):
         (folder / f"{n}.txt").write_text(f"Story {n}\n\nTroops, market shares and the election in report {n}, "
                                          "officials said on Monday.", encoding="utf-8")
-    tests = os.path.dirname(__file__)
-    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), tests],
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), "0.02", TESTS],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    readers = [subprocess.Popen([sys.executable, "-c", READER, str(isolated), "500", tests],
+    readers = [subprocess.Popen([sys.executable, "-c", READER, str(isolated), "500", TESTS],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = []
     for reader in readers:

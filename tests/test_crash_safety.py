@@ -13,30 +13,10 @@ import pytest
 
 from newssearch import Archive
 
-from conftest import FAKE_MODEL, SHARED
+from conftest import FAKE_MODEL, SHARED, SLOW_WRITER, TESTS
 
 pytestmark = pytest.mark.slow
 ROUNDS = 20
-
-WRITER = """
-import sys, time
-sys.path.insert(0, sys.argv[3])
-from conftest import FAKE_MODEL, FakeEmbedder
-from newssearch import Archive
-from newssearch.index import embedders, indexer
-
-class Slow(FakeEmbedder):
-    def embed(self, texts):
-        time.sleep(0.05)
-        return super().embed(texts)
-
-embedders.register_embedder(FAKE_MODEL, lambda name: Slow())
-indexer.ARTICLES_PER_BATCH = 10
-indexer.TEXTS_PER_EMBED_CALL = 8
-with Archive.open(sys.argv[1], model=FAKE_MODEL, create=True) as archive:
-    archive.index([sys.argv[2]])
-"""
-
 
 def make_corpus(folder: Path) -> Path:
     """A slice of the BBC set when it is here, else generated articles."""
@@ -72,8 +52,7 @@ def change_some_articles(corpus: Path, rng: random.Random, round_number: int) ->
 
 
 def run_writer(index: Path, corpus: Path, kill_after: float | None) -> int:
-    tests = os.path.dirname(__file__)
-    process = subprocess.Popen([sys.executable, "-c", WRITER, str(index), str(corpus), tests],
+    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(index), str(corpus), "0.05", TESTS],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if kill_after is not None:
         deadline = time.monotonic() + kill_after
