@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .errors import (
     ArticleNotFoundError,
     IndexFormatError,
@@ -205,7 +207,7 @@ class Archive:
         else:
             try:
                 vectors = VectorIndex.load(path)
-                if vectors.dimension == dimension and len(vectors) == self.store.counts()["paragraphs"]:
+                if vectors.dimension == dimension and np.array_equal(vectors.ids(), self.store.paragraph_ids()):
                     return vectors
                 reason = "inconsistent"
             except RuntimeError:

@@ -1,3 +1,4 @@
+import os
 import shutil
 from pathlib import Path
 
@@ -217,3 +218,20 @@ def test_article_level_indexes_follow_every_change(corpus):
         consistent(archive)
         [(article_id, _)] = article_keyword_search(archive.store, "zeppelin", 10, Filter())
         assert archive.store.article(article_id).title == "Methane"
+
+
+def test_a_faiss_file_with_other_ids_is_rebuilt(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+        directory = archive.directory
+        signature = archive.settings["faiss_file"]
+        vectors = archive.vectors
+        [first] = vectors.ids()[:1]
+        vectors.remove([first])
+        vectors.add(np.array([10_000], dtype=np.int64), np.ones((1, 64), dtype=np.float32))
+        vectors.save(directory / FAISS_NAME)
+    # Same size, mtime made to match: only the ids give it away.
+    os.utime(directory / FAISS_NAME, ns=(signature["mtime_ns"], signature["mtime_ns"]))
+    with Archive.open() as archive:
+        assert faiss_matches_sqlite(archive)
+        assert archive.notices == ["vector index inconsistent; rebuilt it from the stored vectors"]
