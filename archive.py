@@ -198,7 +198,7 @@ class Archive:
             return VectorIndex(self.embedder.dimension)
         path = self.directory / FAISS_NAME
         reason = None
-        if not path.exists() and self.store.counts()["paragraphs"] == 0:
+        if not path.exists() and not self.store.has_paragraphs():
             return VectorIndex(dimension)
         if not path.exists():
             reason = "missing"
@@ -290,7 +290,7 @@ class Archive:
         since/until: ISO dates, inclusive; sources: substrings of the source name.
         fusion: how hybrid mode combines its two lists, "scores" or "rrf"."""
         where = Filter.parse(since, until, sources)
-        if self.store.counts()["paragraphs"] == 0:
+        if not self.store.has_paragraphs():
             return []
         return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion)
 

@@ -28,6 +28,19 @@ class CheckReport:
         return {"ok": self.ok, "problems": self.problems, "repaired": self.repaired}
 
 
+# (query counting offenders, what they are)
+COUNTED_PROBLEMS = [
+    ("SELECT count(*) FROM paragraphs p LEFT JOIN vectors v ON v.hash = p.text_hash WHERE v.hash IS NULL",
+     "paragraphs have no stored vector"),
+    ("SELECT count(*) FROM paragraphs p LEFT JOIN articles a ON a.id = p.article_id WHERE a.id IS NULL",
+     "paragraphs belong to no article"),
+    ("SELECT count(*) FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.text_hash = v.hash)",
+     "stored vectors are used by no paragraph"),
+    ("SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)",
+     "articles have no paragraphs"),
+]
+
+
 def _count(store: Store, sql: str) -> int:
     return int(store.db.execute(sql).fetchone()[0])
 
@@ -44,31 +57,20 @@ def check(store: Store, vectors: VectorIndex | None, dimension: int) -> CheckRep
             store.db.execute(f"INSERT INTO {table}({table}) VALUES('integrity-check')")
         except Exception as error:  # sqlite3.DatabaseError: the FTS index disagrees with its content
             problems.append(f"{table} is inconsistent ({error})")
-    missing = _count(store, "SELECT count(*) FROM paragraphs p LEFT JOIN vectors v ON v.hash = p.text_hash "
-                            "WHERE v.hash IS NULL")
-    if missing:
-        problems.append(f"{missing} paragraphs have no stored vector")
-    orphans = _count(store, "SELECT count(*) FROM paragraphs p LEFT JOIN articles a ON a.id = p.article_id "
-                            "WHERE a.id IS NULL")
-    if orphans:
-        problems.append(f"{orphans} paragraphs belong to no article")
-    unused = _count(store, "SELECT count(*) FROM vectors v WHERE NOT EXISTS "
-                           "(SELECT 1 FROM paragraphs p WHERE p.text_hash = v.hash)")
-    if unused:
-        problems.append(f"{unused} stored vectors are used by no paragraph")
-    empty = _count(store, "SELECT count(*) FROM articles a WHERE NOT EXISTS "
-                          "(SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)")
-    if empty:
-        problems.append(f"{empty} articles have no paragraphs")
+    for sql, problem in COUNTED_PROBLEMS:
+        found = _count(store, sql)
+        if found:
+            problems.append(f"{found} {problem}")
     articles = {r[0] for r in store.db.execute("SELECT id FROM articles")}
+    with_paragraphs = articles - _empty_articles(store)
     with_vector = {r[0] for r in store.db.execute("SELECT article_id FROM article_vectors")}
-    if with_vector != articles - _empty_articles(store):
+    if with_vector != with_paragraphs:
         problems.append(f"article vectors disagree with articles ({len(with_vector)} vs {len(articles)})")
     in_fts = {r[0] for r in store.db.execute("SELECT rowid FROM articles_fts")}
-    if in_fts != articles - _empty_articles(store):
+    if in_fts != with_paragraphs:
         problems.append(f"article text index disagrees with articles ({len(in_fts)} vs {len(articles)})")
     if vectors is None:
-        if store.counts()["paragraphs"]:
+        if store.has_paragraphs():
             problems.append("the FAISS file is missing or unreadable")
     else:
         if vectors.dimension != dimension:

@@ -396,6 +396,9 @@ class Store:
             found.update(self.db.execute(f"SELECT id, article_id FROM paragraphs WHERE id IN ({marks})", chunk).fetchall())
         return found
 
+    def has_paragraphs(self) -> bool:
+        return self.db.execute("SELECT 1 FROM paragraphs LIMIT 1").fetchone() is not None
+
     def counts(self) -> dict[str, int]:
         return {
             "articles": self.db["articles"].count,

@@ -57,30 +57,30 @@ def fts_expression(text: str) -> str | None:
     return " OR ".join(f'"{term}"' for term in terms)
 
 
-def keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, int, float]]:
-    """(paragraph id, article id, score) best first; score is BM25, higher is better."""
+def _bm25(store: Store, text: str, columns: str, joins: str, table: str, limit: int, where: Filter) -> list[tuple]:
+    """Rows of `columns` for the FTS5 `table` (joined to the articles as `a`) matching
+    the query's words, best BM25 first, within the filter; a last column holds the
+    score (higher is better)."""
     expression = fts_expression(text)
     if expression is None:
         return []
     condition, params = where.sql()
-    rows = store.db.execute(
-        "SELECT p.id, p.article_id, -bm25(paragraphs_fts) AS score FROM paragraphs_fts "
-        "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id "
-        f"WHERE paragraphs_fts MATCH ? AND {condition} ORDER BY bm25(paragraphs_fts) LIMIT ?",
+    return store.db.execute(
+        f"SELECT {columns}, -bm25({table}) FROM {table} {joins} "
+        f"WHERE {table} MATCH ? AND {condition} ORDER BY bm25({table}) LIMIT ?",
         [expression, *params, limit],
-    )
+    ).fetchall()
+
+
+def keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, int, float]]:
+    """(paragraph id, article id, score) best first; score is BM25, higher is better."""
+    rows = _bm25(store, text, "p.id, p.article_id",
+                 "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id",
+                 "paragraphs_fts", limit, where)
     return [(int(pid), int(aid), float(score)) for pid, aid, score in rows]
 
 
 def article_keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, float]]:
     """(article id, score) best first, BM25 over each article's whole text."""
-    expression = fts_expression(text)
-    if expression is None:
-        return []
-    condition, params = where.sql()
-    rows = store.db.execute(
-        "SELECT a.id, -bm25(articles_fts) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        f"WHERE articles_fts MATCH ? AND {condition} ORDER BY bm25(articles_fts) LIMIT ?",
-        [expression, *params, limit],
-    )
+    rows = _bm25(store, text, "a.id", "JOIN articles a ON a.id = articles_fts.rowid", "articles_fts", limit, where)
     return [(int(article_id), float(score)) for article_id, score in rows]
