@@ -27,7 +27,7 @@ from .index.query_model import export as export_query_model
 from .index.lock import WriteLock
 from .index.report import IndexReport, Progress
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
-from .index.vectors import FAISS_NAME, VectorIndex
+from .index.vectors import FAISS_NAME, VectorIndex, file_identity, sync_directory
 from .search.filters import Filter
 from .search.searcher import Hit, Searcher
 
@@ -197,42 +197,61 @@ class Archive:
         if dimension is None:  # nothing indexed yet
             return VectorIndex(self.embedder.dimension)
         path = self.directory / FAISS_NAME
-        reason = None
-        if not path.exists() and not self.store.has_paragraphs():
-            return VectorIndex(dimension)
-        if not path.exists():
-            reason = "missing"
-        elif settings.get("faiss_file") != self._file_signature(path):
-            reason = "out of date"
-        else:
-            try:
-                vectors = VectorIndex.load(path)
-                if vectors.dimension == dimension and np.array_equal(vectors.ids(), self.store.paragraph_ids()):
-                    return vectors
-                reason = "inconsistent"
-            except RuntimeError:
-                reason = "unreadable"
+        with self.store.snapshot():
+            generation = self.store.generation()
+            if not path.exists() and not self.store.has_paragraphs():
+                return VectorIndex(dimension)
+            reason = self._stale_vector_file(path, settings.get("faiss_file"), generation)
+            if reason is None:
+                try:
+                    vectors = VectorIndex.load(path)
+                    if vectors.dimension == dimension and np.array_equal(vectors.ids(), self.store.paragraph_ids()):
+                        return vectors
+                    reason = "inconsistent"
+                except RuntimeError:
+                    reason = "unreadable"
+            vectors = VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension))
         self.notices.append(f"vector index {reason}; rebuilt it from the stored vectors")
-        vectors = VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension))
-        self._save_vectors(vectors)
+        self._save_vectors(vectors, generation)
         return vectors
 
-    def _file_signature(self, path: Path, generation: int | None = None) -> dict[str, int]:
-        """What identifies the FAISS file that matches the committed data: the data
-        generation it was written for, and the file's size and modification time."""
-        stat = path.stat()
-        return {"generation": self.store.generation() if generation is None else generation,
-                "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-    def _save_vectors(self, vectors: VectorIndex) -> None:
-        if self._lock.held_elsewhere():  # the writer saves its own file when it finishes
-            return
+    @staticmethod
+    def _stale_vector_file(path: Path, recorded: dict[str, Any] | None, generation: int) -> str | None:
+        """Why the FAISS file cannot be the one recorded for this data generation
+        (cheap tests only: the checksum is verified by `check`), or None."""
         try:
-            path = self.directory / FAISS_NAME
-            vectors.save(path)
-            self.store.set_settings({"faiss_file": self._file_signature(path)})
-        except (OSError, RuntimeError) as error:  # a read-only index still answers queries
+            stat = path.stat()
+        except OSError:
+            return "missing"
+        if not recorded or recorded.get("generation") != generation:
+            return "out of date"
+        if (recorded.get("size"), recorded.get("mtime_ns")) != (stat.st_size, stat.st_mtime_ns):
+            return "out of date"
+        return None
+
+    def _save_vectors(self, vectors: VectorIndex, generation: int) -> None:
+        """Write the FAISS file for data `generation`: to a temporary file first, then
+        its identity (generation, size, time, SHA-256) is recorded and the file renamed
+        into place in one SQLite transaction. If the data moved on meanwhile, nothing
+        is saved."""
+        if self.store.readonly or self._lock.held_elsewhere():  # a writer saves its own file when it finishes
+            return
+        path = self.directory / FAISS_NAME
+        temporary: Path | None = None
+        try:
+            temporary = vectors.write_temporary(path)
+            identity = {"generation": generation, **file_identity(temporary)}
+            with self.store.transaction():
+                if self.store.generation() != generation:
+                    return
+                self.store.set_settings({"faiss_file": identity})
+                os.replace(temporary, path)
+            sync_directory(path.parent)
+        except (OSError, RuntimeError, sqlite3.DatabaseError) as error:  # a read-only index still answers queries
             self.notices.append(f"could not save the vector index: {error}")
+        finally:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
 
     # indexing ---------------------------------------------------------------------------
     def index(self, paths: Sequence[str | os.PathLike], progress: Progress | None = None) -> IndexReport:
@@ -245,6 +264,8 @@ class Archive:
                 raise InputError(f"path not found: {path}")
         from .index.indexer import Indexer  # reading files and splitting text: not needed to search
 
+        self._refuse_if_read_only()
+
         with self._lock:
             try:
                 self._record_model()
@@ -254,10 +275,15 @@ class Archive:
             except (sqlite3.DatabaseError, OSError) as error:
                 raise IndexWriteError(f"cannot write to the index at {self.directory} ({error}); the batch in "
                                       "progress was rolled back and everything committed before it is kept") from None
-            self._save_vectors(self.vectors)
+            self._save_vectors(self.vectors, self.store.generation())
             self._ensure_query_model()
         self._article_vectors = self._lead_vectors = None
         return report
+
+    def _refuse_if_read_only(self) -> None:
+        if self.store.readonly:
+            raise IndexWriteError(f"the index at {self.directory} is read-only here (no write permission or a "
+                                  "read-only file system); it can be searched but not changed")
 
     def _record_model(self) -> None:
         settings = self.settings
@@ -329,20 +355,21 @@ class Archive:
     def check(self, repair: bool = False) -> dict[str, Any]:
         """Verify the index's invariants; with repair=True fix what can be fixed from
         SQLite (no re-embedding) and check again."""
-        from .index.checks import check, repair as repair_index
+        from .index.checks import CheckReport, check, repair as repair_index
 
         dimension = self.settings.get("dimension")
         if dimension is None:
-            return {"ok": True, "problems": [], "repaired": []}
-        report = check(self.store, self._read_vector_file(), dimension)
+            return CheckReport().to_dict()
+        report = check(self.store, self._read_vector_file(), dimension, self.directory / FAISS_NAME)
         if repair and not report.ok:
+            self._refuse_if_read_only()
             with self._lock:
                 done = repair_index(self.store, dimension)
                 self._vectors = VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension))
-                self._save_vectors(self._vectors)
+                self._save_vectors(self._vectors, self.store.generation())
                 done.append("rebuilt the FAISS file from the stored vectors")
                 self._article_vectors = self._lead_vectors = None
-            report = check(self.store, self._read_vector_file(), dimension)
+            report = check(self.store, self._read_vector_file(), dimension, self.directory / FAISS_NAME)
             report.repaired = done
         return report.to_dict()
 

@@ -179,6 +179,8 @@ def check_command(
             typer.echo(f"repaired: {line}", err=True)
         for problem in result["problems"]:
             typer.echo(f"problem: {problem}")
+        for what in result["not_checked"]:
+            typer.echo(f"not checked: {what}", err=True)
         typer.echo("index is consistent" if result["ok"] else "index has problems", err=True)
     if not result["ok"]:
         raise typer.Exit(code=1)

@@ -7,25 +7,27 @@ article vectors) can be rebuilt from it without embedding anything again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .store import Store, _write_article_text, _write_article_vector
-from .vectors import VectorIndex
+from .vectors import VectorIndex, file_identity
 
 
 @dataclass
 class CheckReport:
     problems: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "problems": self.problems, "repaired": self.repaired}
+        return {"ok": self.ok, "problems": self.problems, "repaired": self.repaired, "not_checked": self.not_checked}
 
 
 # (query counting offenders, what they are)
@@ -45,7 +47,7 @@ def _count(store: Store, sql: str) -> int:
     return int(store.db.execute(sql).fetchone()[0])
 
 
-def check(store: Store, vectors: VectorIndex | None, dimension: int) -> CheckReport:
+def check(store: Store, vectors: VectorIndex | None, dimension: int, vector_file: Path | None = None) -> CheckReport:
     """Every problem found, one line each; nothing is changed."""
     report = CheckReport()
     problems = report.problems
@@ -53,6 +55,9 @@ def check(store: Store, vectors: VectorIndex | None, dimension: int) -> CheckRep
     if integrity != ["ok"]:
         problems.append(f"SQLite integrity check: {'; '.join(integrity[:3])}")
     for table in ("paragraphs_fts", "articles_fts"):
+        if store.readonly:  # FTS5 runs its integrity check as a write command
+            report.not_checked.append(f"{table} integrity (the index is read-only here)")
+            continue
         try:
             store.db.execute(f"INSERT INTO {table}({table}) VALUES('integrity-check')")
         except Exception as error:  # sqlite3.DatabaseError: the FTS index disagrees with its content
@@ -80,7 +85,22 @@ def check(store: Store, vectors: VectorIndex | None, dimension: int) -> CheckRep
             only_faiss = len(np.setdiff1d(faiss_ids, sqlite_ids))
             only_sqlite = len(np.setdiff1d(sqlite_ids, faiss_ids))
             problems.append(f"FAISS ids differ from SQLite's ({only_faiss} only in FAISS, {only_sqlite} only in SQLite)")
+        if vector_file is not None:
+            problems.extend(_vector_file_identity_problems(store, vector_file))
     return report
+
+
+def _vector_file_identity_problems(store: Store, path: Path) -> list[str]:
+    recorded = store.settings().get("faiss_file") or {}
+    if "sha256" not in recorded:
+        return ["no checksum is recorded for the FAISS file"]
+    problems = []
+    if recorded.get("generation") != store.generation():
+        problems.append(f"the FAISS file was written for data generation {recorded.get('generation')}, "
+                        f"the data is at {store.generation()}")
+    if file_identity(path)["sha256"] != recorded["sha256"]:
+        problems.append("the FAISS file's checksum differs from the one recorded with the data")
+    return problems
 
 
 def _empty_articles(store: Store) -> set[int]:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.request import pathname2url
 
 import numpy as np
 import sqlite_utils
@@ -107,6 +108,37 @@ def _write_article_vector(db: sqlite_utils.Database, article_id: int, dimension:
                [article_id, vector_blob(mean / norm if norm else mean)])
 
 
+def _cannot_write(error: sqlite3.OperationalError) -> bool:
+    message = str(error).lower()
+    return "readonly" in message or "read-only" in message or "unable to open" in message
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL database needs its shared-memory file; where that
+    cannot be created (a read-only mount) and no write-ahead log is pending, the file
+    is opened as immutable, which is right there because nobody can be writing to it."""
+    location = "file:" + pathname2url(str(path.resolve()))
+    connection = sqlite3.connect(location + "?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return connection
+    except sqlite3.OperationalError:
+        connection.close()
+        log = path.with_name(path.name + "-wal")
+        if log.exists() and log.stat().st_size > 0:
+            raise
+    return sqlite3.connect(location + "?mode=ro&immutable=1", uri=True, check_same_thread=False,
+                           isolation_level=None)
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Migrations this database has not had yet."""
+    if "_migrations" not in db.table_names():
+        return [name for name, _ in MIGRATIONS]
+    applied = {row["name"] for row in db["_migrations"].rows}
+    return [name for name, _ in MIGRATIONS if name not in applied]
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply the migrations this database has not seen yet. Each is written to be safe
     to re-run, so a migration interrupted half-way completes on the next open."""
@@ -175,24 +207,44 @@ class Store:
     """Reads and writes of one index database."""
 
     def __init__(self, path: Path, readonly: bool = False):
+        """Open the database; one that cannot be written (no permission, read-only
+        mount) is opened read-only, so it can still be searched (`self.readonly`)."""
         self.path = path
+        self.readonly = readonly
         try:
-            if readonly:
-                connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
-                                             isolation_level=None)
-            else:
-                connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            self.db = sqlite_utils.Database(connection)
-            tables = set(self.db.table_names())
-            if tables and "_migrations" not in tables:
-                raise IndexFormatError(f"{path} is not a newssearch index")
-            if not readonly:
-                self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            if not readonly:
-                migrate(self.db)
+            try:
+                self._connect()
+            except sqlite3.OperationalError as error:
+                if readonly or not path.exists() or not _cannot_write(error):
+                    raise
+                self.readonly = True
+                self._connect()
         except sqlite3.DatabaseError as error:
             raise IndexFormatError(f"cannot open index database {path}: {error}") from None
+
+    def _connect(self) -> None:
+        if self.readonly:
+            connection = _connect_read_only(self.path)
+        else:
+            connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self.db = sqlite_utils.Database(connection)
+        tables = set(self.db.table_names())
+        if tables and "_migrations" not in tables:
+            connection.close()
+            raise IndexFormatError(f"{self.path} is not a newssearch index")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        if self.readonly:
+            if pending_migrations(self.db):
+                connection.close()
+                raise IndexFormatError(f"the index at {self.path.parent} was written by an older newssearch and "
+                                       "is read-only here; open it once with write access to upgrade it")
+            return
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            migrate(self.db)
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -207,6 +259,18 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one committed state, whatever writers commit meanwhile."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     # settings -------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ search, save, load, count); the exact inner-product index is the reference.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,11 +39,21 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
+        os.replace(self.write_temporary(path), path)
+        sync_directory(path.parent)
+
+    def write_temporary(self, path: Path) -> Path:
+        """Write the index beside `path` under a temporary name, flushed to disk, and
+        return that name; the caller renames it into place."""
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        faiss.write_index(self._index, str(temporary))
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        try:
+            faiss.write_index(self._index, str(temporary))
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return temporary
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -77,3 +88,28 @@ class VectorIndex:
             selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
             scores, ids = self._index.search(query, min(k, len(allowed)), params=faiss.SearchParameters(sel=selector))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def file_identity(path: Path) -> dict[str, int | str]:
+    """Size, modification time and SHA-256 of a file. A rename keeps all three, so the
+    identity of a temporary file is that of the file it becomes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    stat = os.stat(path)
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest.hexdigest()}
+
+
+def sync_directory(folder: Path) -> None:
+    """Make a rename in `folder` durable."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,6 +1,7 @@
 """`check` finds what is broken; `check --repair` fixes it from SQLite."""
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +24,7 @@ def check(*args):
 
 
 def test_a_fresh_index_is_consistent(indexed):
-    assert check() == (0, {"ok": True, "problems": [], "repaired": []})
+    assert check() == (0, {"ok": True, "problems": [], "repaired": [], "not_checked": []})
 
 
 @pytest.mark.parametrize("damage, problem", [
@@ -67,4 +68,33 @@ def test_articles_that_lost_vectors_are_embedded_again_by_the_next_run(indexed, 
     with Archive.open() as archive:
         report = archive.index([corpus])
         assert report.updated == 1 and fake_embedder.embedded
-    assert check() == (0, {"ok": True, "problems": [], "repaired": []})
+    assert check() == (0, {"ok": True, "problems": [], "repaired": [], "not_checked": []})
+
+
+def test_a_faiss_file_changed_behind_the_index_is_caught_by_its_checksum(indexed):
+    """Same size, same time stamp, same ids, one flipped byte in a vector: only the
+    SHA-256 recorded with the data tells."""
+    path = indexed / FAISS_NAME
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    code, report = check()
+    assert (code, report["problems"]) == (1, ["the FAISS file's checksum differs from the one recorded with the data"])
+    code, report = check("--repair")
+    assert (code, report["ok"]) == (0, True)
+
+
+def test_the_faiss_file_identity_is_recorded_with_its_data_generation(indexed):
+    with Archive.open() as archive:
+        recorded = archive.settings["faiss_file"]
+        assert recorded["generation"] == archive.store.generation() > 0
+        assert recorded["size"] == (indexed / FAISS_NAME).stat().st_size and len(recorded["sha256"]) == 64
+        archive.store.bump_generation()  # data committed after the file was written, as by a crash
+    code, report = check()
+    assert code == 1 and report["problems"][0].startswith("the FAISS file was written for data generation")
+    with Archive.open() as archive:
+        assert archive.search("troops", k=1)
+        assert archive.notices == ["vector index out of date; rebuilt it from the stored vectors"]
+    assert check()[0] == 0

@@ -235,3 +235,28 @@ def test_a_faiss_file_with_other_ids_is_rebuilt(corpus):
     with Archive.open() as archive:
         assert faiss_matches_sqlite(archive)
         assert archive.notices == ["vector index inconsistent; rebuilt it from the stored vectors"]
+
+
+def test_a_truncated_faiss_file_is_rebuilt(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+        path = archive.directory / FAISS_NAME
+    path.write_bytes(path.read_bytes()[:-100])
+    with Archive.open() as archive:
+        assert faiss_matches_sqlite(archive)
+        assert archive.notices == ["vector index out of date; rebuilt it from the stored vectors"]
+    with Archive.open() as archive:
+        archive.vectors
+        assert archive.notices == []
+
+
+def test_a_rebuilt_faiss_file_is_not_saved_when_the_data_moved_on_meanwhile(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+        path = archive.directory / FAISS_NAME
+        before = path.read_bytes()
+        generation = archive.store.generation()
+        archive.store.bump_generation()
+        archive._save_vectors(archive.vectors, generation)
+        assert path.read_bytes() == before and archive.settings["faiss_file"]["generation"] == generation
+        assert not list(path.parent.glob("*.tmp"))
