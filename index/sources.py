@@ -1,4 +1,6 @@
-"""Read articles out of files and folders: plain text, Markdown, JSON and JSON Lines.
+"""Read articles out of files and folders, whatever their format: plain text,
+Markdown, JSON and JSON Lines here; HTML, web archives, feeds, tables and compressed
+files in their own modules. This module picks the reader from the file name.
 
 Every reader yields `Article` records for what it could read and `Skip` records,
 with a reason, for what it could not; one bad file or line never stops a run.
@@ -9,30 +11,44 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Callable
 
 from ..errors import InputError
+from . import compressed
 from .dates import parse_date
+from .decoding import decode, looks_binary
+from .feeds import read_feed
+from .html import read_html
+from .metadata import complete
+from .records import (  # noqa: F401 - the readers' types, imported from here by callers
+    AUTHOR_FIELDS, DATE_FIELDS, ID_FIELDS, SOURCE_FIELDS, TEXT_FIELDS, TITLE_FIELDS, URL_FIELDS,
+    Article, Origin, ReadOptions, Skip, byte_counter, record_to_article,
+)
+from .tables import read_table
+from .warc import read_warc
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 JSON_LINES_SUFFIXES = {".jsonl", ".ndjson"}
 JSON_SUFFIXES = {".json"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_LINES_SUFFIXES | JSON_SUFFIXES
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+WARC_SUFFIXES = {".warc"}
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+TABLE_SUFFIXES = {".csv", ".tsv"}
+COMPRESSED_SUFFIXES = {".gz", ".bz2", ".zip"}
+SUPPORTED_SUFFIXES = (TEXT_SUFFIXES | JSON_LINES_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES
+                      | FEED_SUFFIXES | TABLE_SUFFIXES | COMPRESSED_SUFFIXES)
+
+STDIN = "-"
+# Bigger than any article; a larger text file is something else.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 # Files in a folder walk that describe the archive rather than belong to it.
 DOCUMENTATION_NAMES = {"README", "LICENSE", "LICENCE", "COPYING"}
-
-ID_FIELDS = ("_id", "id", "doc_id", "docid", "guid", "uuid")
-TITLE_FIELDS = ("title", "headline")
-TEXT_FIELDS = ("text", "body", "content", "article", "maintext", "description")
-DATE_FIELDS = ("date", "published", "published_at", "publishedAt", "pubdate", "date_publish",
-               "datePublished", "created_at", "timestamp")
-URL_FIELDS = ("url", "link", "permalink")
-SOURCE_FIELDS = ("source", "publisher", "site_name", "sitename", "outlet", "source_name")
-AUTHOR_FIELDS = ("author", "authors", "byline", "creator")
 
 # Header lines at the top of a text file ("Date: 2022-01-10") and the field each fills.
 HEADER_KEYS = {
@@ -46,107 +62,134 @@ HEADER_KEYS = {
 HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z _-]{0,20}):\s*(.*\S)\s*$")
 
 
-@dataclass
-class Article:
-    """One article as read from its file, before it is split and embedded."""
-
-    key: str  # unique within an index: the file path, or path#record-id
-    path: str
-    text: str
-    title: str | None = None
-    doc_id: str | None = None
-    date: str | None = None
-    source: str | None = None
-    url: str | None = None
-    author: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    size: int = 0  # bytes of input this article came from, for progress
-    line: int | None = None  # line of a JSON Lines file it came from
-
-
-@dataclass
-class Skip:
-    """Something that could not be indexed, and why."""
-
-    path: str
-    reason: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.reason}"
 
 
 def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Skip]]:
     """Files to read under the given files and folders (folders walked recursively,
     leaving out hidden files and folders and README/LICENSE files), plus the files
-    skipped for their format."""
+    skipped for their format or for what they are (broken links, link loops, devices).
+    `-` stands for standard input."""
     files: list[Path] = []
     skips: list[Skip] = []
     for given in paths:
+        if str(given) == STDIN:
+            files.append(Path(STDIN))
+            continue
         path = Path(given).expanduser()
         if not path.exists():
             raise InputError(f"path not found: {given}")
-        if path.is_file():
-            files.append(path.resolve())
+        if not path.is_dir():
+            _add_file(path, files, skips)
             continue
         found = 0
-        for root, dirs, names in os.walk(path):
+
+        def unreadable_folder(error: OSError) -> None:
+            skips.append(Skip(str(error.filename), f"cannot read folder: {error.strerror or error}"))
+
+        for root, dirs, names in os.walk(path, onerror=unreadable_folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
                 if name.startswith(".") or name.split(".")[0].upper() in DOCUMENTATION_NAMES:
                     continue
                 found += 1
-                file = (Path(root) / name).resolve()
-                if file.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(file)
-                else:
-                    skips.append(Skip(str(file), f"unsupported format '{file.suffix or name}'"))
+                _add_file(Path(root) / name, files, skips)
         if found == 0:
             raise InputError(f"folder is empty: {given}")
     return list(dict.fromkeys(files)), skips
 
 
-def decode(data: bytes) -> str:
-    """Text of a file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252/Latin-1."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+def _add_file(path: Path, files: list[Path], skips: list[Skip]) -> None:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        resolved = path.resolve(strict=True)
+        mode = resolved.stat().st_mode
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        skips.append(Skip(str(path), "symbolic link loop"))
+        return
+    except OSError as error:
+        reason = "broken symbolic link" if path.is_symlink() else f"cannot read: {error.strerror or error}"
+        if path.is_symlink() and error.strerror and "levels of symbolic links" in error.strerror:
+            reason = "symbolic link loop"
+        skips.append(Skip(str(path), reason))
+        return
+    if not stat.S_ISREG(mode):
+        skips.append(Skip(str(path), "not a regular file"))
+    elif supported(path.name):
+        files.append(resolved)
+    else:
+        skips.append(Skip(str(resolved), f"unsupported format '{resolved.suffix or path.name}'"))
 
 
-def read_file(path: Path) -> Iterator[Article | Skip]:
-    """Articles in one file (any supported format)."""
-    suffix = path.suffix.lower()
+def supported(name: str) -> bool:
+    """Whether a file of this name is read (a compressed file by its inner name)."""
+    return _reader(name) is not None
+
+
+Reader = Callable[[IO[bytes], Origin, ReadOptions], Iterator[Article | Skip]]
+
+
+def _reader(name: str) -> tuple[Reader, bool] | None:
+    """The reader for a file name, and whether it is a container of other files."""
+    lowered = name.lower()
+    suffix = os.path.splitext(lowered)[1]
+    if suffix == ".gz":
+        inner = lowered[:-3]
+        return (partial(compressed.read_gzip, read_inner=read_stream), True) if supported(inner) else None
+    if suffix == ".bz2":
+        inner = lowered[:-4]
+        return (partial(compressed.read_bz2, read_inner=read_stream), True) if supported(inner) else None
+    if suffix == ".zip":
+        return partial(compressed.read_zip, read_inner=read_stream), True
+    reader = READERS.get(suffix)
+    return (reader, False) if reader else None
+
+
+def read_file(path: Path, options: ReadOptions | None = None) -> Iterator[Article | Skip]:
+    """Articles in one file (any supported format); `-` reads JSON Lines from stdin."""
+    options = options or ReadOptions()
+    if str(path) == STDIN:
+        yield from read_stdin_jsonl(sys.stdin.buffer, options)
+        return
     try:
-        if suffix in TEXT_SUFFIXES:
-            yield from _read_text_file(path)
-        elif suffix in JSON_LINES_SUFFIXES:
-            yield from _read_json_lines(path)
-        elif suffix in JSON_SUFFIXES:
-            yield from _read_json_file(path)
-        else:
-            yield Skip(str(path), f"unsupported format '{suffix}'")
+        with path.open("rb") as handle:
+            yield from read_stream(handle, Origin(str(path), str(path), path.name, handle.tell), options)
     except OSError as error:
         yield Skip(str(path), f"cannot read: {error.strerror or error}")
 
 
-def _read_text_file(path: Path) -> Iterator[Article | Skip]:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        yield Skip(str(path), "binary content")
+def read_stream(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
+    """Articles in a stream of bytes, read by the format its origin's name says; the
+    metadata fallbacks (dates in names, domains as sources) applied to each."""
+    found = _reader(origin.name)
+    if found is None:
+        suffix = os.path.splitext(origin.name)[1]
+        yield Skip(origin.key, f"unsupported format '{suffix or origin.name}'")
         return
-    fields, body = parse_text_article(decode(data), markdown=path.suffix.lower() in {".md", ".markdown"})
+    reader, container = found
+    for item in reader(stream, origin, options):
+        yield complete(item, origin.name) if isinstance(item, Article) and not container else item
+
+
+def read_stdin_jsonl(stream: IO[bytes], options: ReadOptions | None = None) -> Iterator[Article | Skip]:
+    """Articles piped in as JSON Lines; keys are `stdin#<id>` or `stdin#L<line>`."""
+    origin = Origin(path="stdin", key="stdin", name="stdin.jsonl")
+    yield from read_stream(stream, origin, options or ReadOptions())
+
+
+def _read_text_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
+    take_bytes = byte_counter(origin)
+    data = stream.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        yield Skip(origin.key, f"too large for one article (over {MAX_TEXT_BYTES // 2**20} MB)")
+        return
+    if looks_binary(data):
+        yield Skip(origin.key, "binary content")
+        return
+    markdown = origin.name.lower().endswith((".md", ".markdown"))
+    fields, body = parse_text_article(decode(data), markdown=markdown)
     if not body.strip():
-        yield Skip(str(path), "no article text")
+        yield Skip(origin.key, "no article text")
         return
-    yield Article(key=str(path), path=str(path), text=body, size=len(data), **fields)
+    yield Article(key=origin.key, path=origin.path, text=body, size=take_bytes(), **fields)
 
 
 def parse_text_article(text: str, markdown: bool = False) -> tuple[dict[str, Any], str]:
@@ -209,81 +252,43 @@ def _take_header(line: str, fields: dict[str, Any], metadata: dict[str, str], st
     return True
 
 
-def _read_json_lines(path: Path) -> Iterator[Article | Skip]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(decode(raw))
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                yield Skip(str(path), f"invalid JSON ({error.msg if hasattr(error, 'msg') else error})", number)
-                continue
-            yield record_to_article(record, path, number, size=len(raw), line=number)
+def _read_json_lines(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
+    take_bytes = byte_counter(origin) if origin.position else None
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(decode(raw))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            yield Skip(origin.key, f"invalid JSON ({error.msg if hasattr(error, 'msg') else error})", number)
+            continue
+        size = take_bytes() if take_bytes else len(raw)
+        yield record_to_article(record, origin, number, size=size, line=number, options=options)
 
 
-def _read_json_file(path: Path) -> Iterator[Article | Skip]:
-    data = path.read_bytes()
+def _read_json_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
+    take_bytes = byte_counter(origin)
+    data = stream.read()
     try:
         document = json.loads(decode(data))
     except json.JSONDecodeError as error:
-        yield Skip(str(path), f"invalid JSON ({error.msg} at line {error.lineno})")
+        yield Skip(origin.key, f"invalid JSON ({error.msg} at line {error.lineno})")
         return
     if isinstance(document, dict) and isinstance(document.get("articles"), list):
         document = document["articles"]
     records = document if isinstance(document, list) else [document]
-    size = len(data) // max(len(records), 1)
+    size = (take_bytes() if origin.position else len(data)) // max(len(records), 1)
     for number, record in enumerate(records, start=1):
-        yield record_to_article(record, path, number, size=size)
+        yield record_to_article(record, origin, number, size=size, options=options)
 
 
-def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
-    for name in names:
-        value = record.get(name)
-        if value not in (None, "", []):
-            return value
-    return None
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        value = value.get("name") or value.get("title") or value.get("id")
-    if isinstance(value, list):
-        value = ", ".join(str(_as_text(item)) for item in value if item)
-    text = str(value).strip()
-    return text or None
-
-
-def record_to_article(record: Any, path: Path, number: int, size: int = 0, line: int | None = None) -> Article | Skip:
-    """An article from one JSON record: BEIR `{_id, title, text, metadata}` or the
-    usual news fields (`id, title, text|body|content, date|published, url, source`)."""
-    if not isinstance(record, dict):
-        return Skip(str(path), "JSON record is not an object", number)
-    nested = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
-    merged = {**nested, **{k: v for k, v in record.items() if k != "metadata"}}
-    text = _first(merged, TEXT_FIELDS)
-    if not isinstance(text, str) or not text.strip():
-        return Skip(str(path), "record has no text (looked for: text, body, content)", number)
-    doc_id = _as_text(_first(merged, ID_FIELDS))
-    raw_date = _as_text(_first(merged, DATE_FIELDS))
-    date = parse_date(raw_date) if raw_date else None
-    used = set(ID_FIELDS + TITLE_FIELDS + TEXT_FIELDS + DATE_FIELDS + URL_FIELDS + SOURCE_FIELDS + AUTHOR_FIELDS)
-    metadata = {k: v for k, v in merged.items() if k not in used}
-    if raw_date and date is None:
-        metadata["date_raw"] = raw_date
-    return Article(
-        key=f"{path}#{doc_id}" if doc_id else f"{path}#L{number}",
-        path=str(path),
-        text=text,
-        title=_as_text(_first(merged, TITLE_FIELDS)),
-        doc_id=doc_id,
-        date=date,
-        source=_as_text(_first(merged, SOURCE_FIELDS)),
-        url=_as_text(_first(merged, URL_FIELDS)),
-        author=_as_text(_first(merged, AUTHOR_FIELDS)),
-        metadata=metadata,
-        size=size,
-        line=line,
-    )
+READERS: dict[str, Reader] = {
+    **dict.fromkeys(TEXT_SUFFIXES, _read_text_file),
+    **dict.fromkeys(JSON_LINES_SUFFIXES, _read_json_lines),
+    **dict.fromkeys(JSON_SUFFIXES, _read_json_file),
+    **dict.fromkeys(HTML_SUFFIXES, read_html),
+    **dict.fromkeys(WARC_SUFFIXES, read_warc),
+    **dict.fromkeys(FEED_SUFFIXES, read_feed),
+    ".csv": partial(read_table, delimiter=","),
+    ".tsv": partial(read_table, delimiter="\t"),
+}

@@ -146,14 +146,14 @@ def test_unreadable_file_keeps_its_articles(corpus, monkeypatch):
     with open_archive() as archive:
         archive.index([corpus])
     target = corpus / "2021-11-02-climate.txt"
-    real_read_bytes = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(path):
+    def open_file(path, *args, **kwargs):
         if path == target:
             raise PermissionError(13, "Permission denied")
-        return real_read_bytes(path)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_file)
     with open_archive() as archive:
         report = archive.index([corpus])
         assert report.removed == 0 and report.unchanged == 4

@@ -1,0 +1,169 @@
+"""What the format readers produce (`Article`, `Skip`), where it came from (`Origin`),
+how the user maps fields (`ReadOptions`), and the one mapping from a record with
+named fields (JSON object, table row) to an article."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .dates import parse_date
+
+ID_FIELDS = ("_id", "id", "doc_id", "docid", "guid", "uuid")
+TITLE_FIELDS = ("title", "headline")
+TEXT_FIELDS = ("text", "body", "content", "article", "maintext", "description")
+DATE_FIELDS = ("date", "published", "published_at", "publishedAt", "pubdate", "date_publish",
+               "datePublished", "created_at", "timestamp")
+URL_FIELDS = ("url", "link", "permalink")
+SOURCE_FIELDS = ("source", "publisher", "site_name", "sitename", "outlet", "source_name")
+AUTHOR_FIELDS = ("author", "authors", "byline", "creator")
+
+
+@dataclass
+class Article:
+    """One article as read from its file, before it is split and embedded."""
+
+    key: str  # unique within an index: the file path, or path#record-id
+    path: str
+    text: str
+    title: str | None = None
+    doc_id: str | None = None
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+    author: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    size: int = 0  # bytes of input this article came from, for progress
+    line: int | None = None  # line of a JSON Lines file it came from
+
+
+@dataclass
+class Skip:
+    """Something that could not be indexed, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Field names chosen by the user for tables and JSON records; each overrides the
+    automatic choice among the usual names (matched without regard to case)."""
+
+    text_field: str | None = None
+    title_field: str | None = None
+    date_field: str | None = None
+    source_field: str | None = None
+    url_field: str | None = None
+    id_field: str | None = None
+
+
+@dataclass
+class Origin:
+    """Where a stream of bytes comes from: the file on disk (`path`), the prefix of
+    its articles' keys (the path, `zip::member`, or `stdin`), and the name its format
+    and a date are read from. `position` tells how many bytes of the file on disk
+    have been consumed, so compressed input reports progress in file bytes."""
+
+    path: str
+    key: str
+    name: str
+    position: Callable[[], int] | None = None
+    start: int | None = None  # the position where this stream's bytes begin, when known
+
+
+def _lookup(record: dict[str, Any], chosen: str | None, names: Iterable[str]) -> tuple[str | None, Any]:
+    """(field name, value) of the chosen field, else of the first usual name with a value."""
+    lowered = {str(k).lower(): k for k in record}
+    for name in ([chosen] if chosen else names):
+        key = name if name in record else lowered.get(name.lower())
+        if key is None:
+            continue
+        value = record[key]
+        if value not in (None, "", []):
+            return key, value
+    return None, None
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("title") or value.get("id")
+    if isinstance(value, list):
+        value = ", ".join(str(_as_text(item)) for item in value if item)
+    text = str(value).strip()
+    return text or None
+
+
+def record_to_article(record: Any, origin: Origin, number: int, size: int = 0, line: int | None = None,
+                      options: ReadOptions | None = None) -> Article | Skip:
+    """An article from one record with named fields: BEIR `{_id, title, text, metadata}`,
+    the usual news fields (`id, title, text|body|content, date|published, url, source`),
+    or the fields named in `options`."""
+    if not isinstance(record, dict):
+        return Skip(origin.key, "JSON record is not an object", number)
+    options = options or ReadOptions()
+    nested = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    merged = {**nested, **{k: v for k, v in record.items() if k != "metadata"}}
+    used: set[str] = set()
+
+    def pick(chosen: str | None, names: Iterable[str]) -> Any:
+        key, value = _lookup(merged, chosen, names)
+        if key is not None:
+            used.add(key)
+        return value
+
+    text = pick(options.text_field, TEXT_FIELDS)
+    if not isinstance(text, str) or not text.strip():
+        looked_for = options.text_field or "text, body, content"
+        return Skip(origin.key, f"record has no text (looked for: {looked_for})", number)
+    doc_id = _as_text(pick(options.id_field, ID_FIELDS))
+    raw_date = _as_text(pick(options.date_field, DATE_FIELDS))
+    date = parse_date(raw_date) if raw_date else None
+    title = _as_text(pick(options.title_field, TITLE_FIELDS))
+    source = _as_text(pick(options.source_field, SOURCE_FIELDS))
+    url = _as_text(pick(options.url_field, URL_FIELDS))
+    author = _as_text(pick(None, AUTHOR_FIELDS))
+    # Every usual name counts as used, so a second candidate (say `body` beside `text`)
+    # does not land in metadata.
+    usual = {n.lower() for n in ID_FIELDS + TITLE_FIELDS + TEXT_FIELDS + DATE_FIELDS + URL_FIELDS
+             + SOURCE_FIELDS + AUTHOR_FIELDS}
+    metadata = {k: v for k, v in merged.items() if k not in used and str(k).lower() not in usual}
+    if raw_date and date is None:
+        metadata["date_raw"] = raw_date
+    return Article(
+        key=f"{origin.key}#{doc_id}" if doc_id else f"{origin.key}#L{number}",
+        path=origin.path,
+        text=text,
+        title=title,
+        doc_id=doc_id,
+        date=date,
+        source=source,
+        url=url,
+        author=author,
+        metadata=metadata,
+        size=size,
+        line=line,
+    )
+
+
+def byte_counter(origin: Origin) -> Callable[[], int]:
+    """A function that tells how many bytes of the file on disk were consumed since it
+    was last called (or created): each article's share, for progress."""
+    position = origin.position or (lambda: 0)
+    last = position() if origin.start is None else origin.start
+
+    def take() -> int:
+        nonlocal last
+        now = position()
+        size, last = max(now - last, 0), max(now, last)
+        return size
+
+    return take

@@ -1,0 +1,53 @@
+"""Tables (CSV, TSV): one article a row, its columns found by the usual names
+(`title`, `text`/`body`, `date`/`published`, ...) or named in ReadOptions."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import IO
+
+from .decoding import looks_binary, text_stream
+from .records import Article, Origin, ReadOptions, Skip, byte_counter, record_to_article
+
+# A field may hold a whole long article, but not unbounded data.
+MAX_FIELD_CHARS = 64 * 1024 * 1024
+
+
+def read_table(stream: IO[bytes], origin: Origin, options: ReadOptions, delimiter: str) -> Iterator[Article | Skip]:
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
+    take_bytes = byte_counter(origin)
+    text, head = text_stream(stream)
+    if looks_binary(head):
+        yield Skip(origin.key, "binary content")
+        return
+    rows = csv.reader(text, delimiter=delimiter)
+    try:
+        header = next(rows)
+    except StopIteration:
+        header = []
+    except csv.Error as error:
+        yield Skip(origin.key, f"unreadable table header ({error})")
+        return
+    if not any(name.strip() for name in header):
+        yield Skip(origin.key, "no article text")
+        return
+    header = [name.strip() for name in header]
+    while True:
+        start = rows.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield Skip(origin.key, f"unreadable row ({error})", start)
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            yield Skip(origin.key, f"row has {len(row)} fields, the header {len(header)}", start)
+            continue
+        item = record_to_article(dict(zip(header, row)), origin, start, line=start, options=options)
+        if isinstance(item, Article):
+            item.size = take_bytes()
+        yield item
