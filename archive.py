@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,7 +31,11 @@ from .index.vectors import FAISS_NAME, VectorIndex, file_identity, sync_director
 from .search.filters import Filter
 from .search.searcher import Hit, Searcher
 
+if TYPE_CHECKING:
+    from .index.records import ReadOptions
+
 INDEX_ENV = "NEWSSEARCH_INDEX"
+STDIN = "-"  # as a path to index: JSON Lines on standard input
 FORMAT_VERSION = 1
 
 
@@ -254,13 +258,15 @@ class Archive:
                 temporary.unlink(missing_ok=True)
 
     # indexing ---------------------------------------------------------------------------
-    def index(self, paths: Sequence[str | os.PathLike], progress: Progress | None = None) -> IndexReport:
-        """Add new and changed articles from files and folders, and remove those whose
-        files are gone from the folders given."""
+    def index(self, paths: Sequence[str | os.PathLike], progress: Progress | None = None,
+              read_options: ReadOptions | None = None) -> IndexReport:
+        """Add new and changed articles from files and folders (`-`: JSON Lines on stdin),
+        and remove those whose files are gone from the folders given. `read_options`
+        names the fields of tables and JSON records."""
         if not paths:
             raise InputError("nothing to index: give one or more files or folders")
         for path in paths:
-            if not Path(path).expanduser().exists():
+            if str(path) != STDIN and not Path(path).expanduser().exists():
                 raise InputError(f"path not found: {path}")
         from .index.indexer import Indexer  # reading files and splitting text: not needed to search
 
@@ -270,7 +276,7 @@ class Archive:
             try:
                 self._record_model()
                 self._vectors = None  # another writer may have changed the data since this archive was opened
-                indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress)
+                indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress, read_options)
                 report = indexer.run(paths)
             except (sqlite3.DatabaseError, OSError) as error:
                 raise IndexWriteError(f"cannot write to the index at {self.directory} ({error}); the batch in "

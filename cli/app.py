@@ -41,6 +41,12 @@ ModeOption = Annotated[str, typer.Option("--mode", "-m", help=f"One of: {', '.jo
 FusionOption = Annotated[str, typer.Option(
     "--fusion", help=f"How hybrid mode combines dense and keyword results: {' or '.join(FUSIONS)}.")]
 
+
+
+def _field(what: str) -> Any:
+    return Annotated[Optional[str], typer.Option(
+        show_default=False, help=f"CSV/TSV column or JSON field with the {what} (default: found by its usual names).")]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -72,19 +78,29 @@ def _notices(archive: Archive) -> None:
 @app.command("index")
 @reports_errors
 def index_command(
-    paths: Annotated[list[Path], typer.Argument(help="Files and folders to index (folders are walked recursively).",
-                                                show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files and folders to index (folders are walked recursively); - reads JSON Lines from stdin.",
+        show_default=False)],
     index: IndexOption = None,
     model: ModelOption = None,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    text_field: _field("article text") = None,
+    title_field: _field("title") = None,
+    date_field: _field("publication date") = None,
+    source_field: _field("source name") = None,
+    url_field: _field("URL") = None,
+    id_field: _field("article id") = None,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
+    from ..index.records import ReadOptions
     from .progress import BarProgress  # tqdm: only where there is progress to show
 
+    options = ReadOptions(text_field=text_field, title_field=title_field, date_field=date_field,
+                          source_field=source_field, url_field=url_field, id_field=id_field)
     with Archive.open(index, model=model, create=True) as archive:
         progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
-        report = archive.index(paths, progress=progress).to_dict()
+        report = archive.index(paths, progress=progress, read_options=options).to_dict()
         _notices(archive)
         if as_json:
             typer.echo(render.json_line({"index": str(archive.directory), **report}))

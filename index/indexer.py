@@ -15,7 +15,7 @@ import numpy as np
 from .embedders import Embedder
 from .paragraphs import PARAGRAPHING_VERSION, normalize_text, split_paragraphs, window_paragraph
 from .report import IndexReport, Progress, SilentProgress
-from .sources import Article, Skip, collect_files, read_file
+from .sources import STDIN, Article, ReadOptions, Skip, collect_files, read_file
 from .store import Store
 from .vectors import VectorIndex
 
@@ -59,8 +59,9 @@ class Indexer:
     """One indexing run over a store and its vector index."""
 
     def __init__(self, store: Store, vectors: VectorIndex, embedder: Callable[[], Embedder],
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, read_options: ReadOptions | None = None):
         self.store = store
+        self.read_options = read_options
         self.vectors = vectors
         self._embedder = embedder
         self.progress = progress or SilentProgress()
@@ -71,7 +72,7 @@ class Indexer:
         files, skips = collect_files(paths)
         self.report.files = len(files)
         self.report.skipped.extend(skips)
-        roots = sorted({str(Path(p).expanduser().resolve()) for p in paths})
+        roots = sorted({str(Path(p).expanduser().resolve()) for p in paths if str(p) != STDIN})
         previous: dict[str, tuple[int, str]] = {}
         for root in roots:
             previous.update(self.store.article_keys_under(root))
@@ -84,7 +85,7 @@ class Indexer:
         try:
             for file in files:
                 read_bytes = 0
-                for item in read_file(file):
+                for item in read_file(file, self.read_options):
                     if isinstance(item, Skip):
                         self.report.skipped.append(item)
                         if item.line is None:
