@@ -28,6 +28,7 @@ from test_crash_safety import (  # noqa: E402
     index_content,
     make_corpus,
     run_writer,
+    search_results,
 )
 
 from newssearch import Archive  # noqa: E402
@@ -66,9 +67,11 @@ def main() -> None:
             clean.index([corpus])
             with Archive.open(index) as survivor:
                 same_content = index_content(survivor) == index_content(clean)
+                same_results = search_results(survivor) == search_results(clean)
     print(json.dumps({"rounds": args.rounds, "killed_mid_run": killed, "failed_checks": failures,
                       "final_run_completed": completed,
                       "same_content_as_clean_build": same_content,
+                      "same_results_as_clean_build": same_results,
                       "seconds": round(time.monotonic() - started, 1)}))
 
 

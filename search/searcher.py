@@ -140,30 +140,29 @@ class Searcher:
     def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,
               fusion: str, query: str, mode: str) -> list[Hit]:
         paragraph_scores, article_scores = fuse([r.paragraphs for r in lists], article_lists, fusion)
-        # Ties keep the order of the first list (dense, in hybrid mode).
-        first_seen: dict[int, int] = {}
-        for ranked in lists:
-            for article_id in ranked.articles():
-                first_seen.setdefault(article_id, len(first_seen))
         # Only articles with a matching paragraph are hits: the article-level list adds
         # evidence about them, not new results without a paragraph to show.
-        top = sorted(first_seen, key=lambda a: (-article_scores[a], first_seen[a]))[:k]
+        candidates = sorted({a for ranked in lists for a in ranked.articles()}, key=lambda a: -article_scores[a])
+        if len(candidates) > k:  # keep every article tied with the k-th: ties are broken below
+            candidates = [a for a in candidates if article_scores[a] >= article_scores[candidates[k - 1]]]
+        articles = self.store.articles(candidates)
+        # Equal scores are ordered by article key, not row id, so a rebuilt index ranks
+        # exactly as the original did.
+        top = sorted((a for a in candidates if a in articles), key=lambda a: (-article_scores[a], articles[a].key))[:k]
         owners: dict[int, list[int]] = {a: [] for a in top}
         for ranked in lists:
             for pid, article_id, _ in ranked.paragraphs:
                 if article_id in owners and pid not in owners[article_id]:
                     owners[article_id].append(pid)
         texts = self.store.paragraphs([p for pids in owners.values() for p in pids])
-        articles = self.store.articles(top)
         # Like a snippet: show first the paragraphs that contain more of the query's
         # words (ties, and semantic mode, by score).
         pattern = term_pattern(query) if mode != "semantic" else None
         coverage = {p: terms_covered(texts[p].text, pattern) for p in texts}
         hits = []
-        top = [a for a in top if a in articles]  # an article deleted by a writer meanwhile
         for rank, article_id in enumerate(top, start=1):
             ordered = sorted((p for p in owners[article_id] if p in texts),
-                             key=lambda p: (-coverage[p], -paragraph_scores[p]))
+                             key=lambda p: (-coverage[p], -paragraph_scores[p], texts[p].position, texts[p].part))
             # The headline is already shown as the title: show body paragraphs when any matched.
             shown = [p for p in ordered if texts[p].position != 0][:PARAGRAPHS_PER_HIT] or ordered[:1]
             paragraphs = [ParagraphHit(p, texts[p].position, texts[p].part, texts[p].text, paragraph_scores[p])

@@ -15,6 +15,7 @@ from newssearch.cli.app import app
 from newssearch.index.vectors import FAISS_NAME
 
 from conftest import SLOW_WRITER, TESTS
+from soak import run_soak
 
 HOLD_LOCK = """
 import sys, time
@@ -90,62 +91,24 @@ def test_queries_keep_answering_while_another_process_indexes(corpus, isolated, 
         assert len(archive.vectors) == archive.store.counts()["paragraphs"]
 
 
-READER = """
-import json, sys
-sys.path.insert(0, sys.argv[3])
-from conftest import FAKE_MODEL, FakeEmbedder
-from newssearch import Archive
-from newssearch.index import embedders
-embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
-
-def rss_kb():
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * 4
-
-errors, answered, memory = [], 0, []
-archive = None
-for n in range(int(sys.argv[2])):
-    try:
-        if n % 25 == 0:  # a long-lived reader that opens again now and then to see new commits
-            if archive is not None:
-                archive.close()
-            archive = Archive.open(sys.argv[1])
-        answered += len(archive.search(["troops near the border", "market shares", "election"][n % 3], k=5)) > 0
-    except Exception as error:
-        errors.append(repr(error))
-    if n in (50, int(sys.argv[2]) - 1):
-        memory.append(rss_kb())
-print(json.dumps({"errors": errors[:5], "error_count": len(errors), "answered": answered, "memory_kb": memory}))
-"""
-
-
 @pytest.mark.slow
 def test_soak_readers_while_a_writer_indexes(corpus, isolated, tmp_path, fake_embedder):
+    """1,000 queries from two reader processes, all while a writer is mid-run."""
     from conftest import FAKE_MODEL
 
     with Archive.open(model=FAKE_MODEL, create=True) as archive:
         archive.index([corpus])
-    folder = tmp_path / "more"
-    folder.mkdir()
-    for n in range(400):
-        (folder / f"{n}.txt").write_text(f"Story {n}\n\nTroops, market shares and the election in report {n}, "
-                                         "officials said on Monday.", encoding="utf-8")
-    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), "0.02", TESTS],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    readers = [subprocess.Popen([sys.executable, "-c", READER, str(isolated), "500", TESTS],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = []
+    outcome = run_soak(isolated, tmp_path, queries=1000)
+    print(json.dumps(outcome))
+    assert (outcome["writer_returncode"], outcome["writer_added"]) == (0, "400"), outcome["writer_errors"]
+    readers = outcome["readers"]
+    assert all("crashed" not in reader for reader in readers), readers
+    assert sum(reader["error_count"] for reader in readers) == 0, [reader["errors"] for reader in readers]
+    assert all(reader["answered"] == reader["queries"] for reader in readers)
+    assert sum(reader["during_write"] for reader in readers) >= 1000
     for reader in readers:
-        out, err = reader.communicate(timeout=300)
-        assert reader.returncode == 0, err
-        results.append(json.loads(out))
-    _, writer_errors = writer.communicate(timeout=300)
-    assert writer.returncode == 0, writer_errors
-    for result in results:
-        assert result["error_count"] == 0, result["errors"]
-        assert result["answered"] == 500
-        start, end = result["memory_kb"]
-        assert end - start < 20_000, f"reader memory grew from {start} KB to {end} KB"
+        growth = reader["rss_kb_at_end"] - reader["rss_kb_after_50"]
+        assert growth < 20_000, f"reader memory grew by {growth} KB"
 
 
 def test_an_index_folder_that_cannot_be_written_is_one_clear_error(corpus, isolated):
