@@ -106,8 +106,8 @@ def page_article(data: bytes, origin: Origin, key: str, declared_charset: str | 
         return Skip(origin.key, "no article text", line)
     try:
         page = extract_page(text, url)
-    except (ValueError, TypeError, AttributeError) as error:  # lxml on markup it cannot repair
-        return Skip(origin.key, f"invalid HTML ({error})", line)
+    except Exception as error:  # noqa: BLE001 - a parser failing on one page must not stop a run
+        return Skip(origin.key, f"invalid HTML ({type(error).__name__}: {error})", line)
     if page is None:
         return Skip(origin.key, "no article text found in the HTML", line)
     return Article(key=key, path=origin.path, text=page.text, title=page.title, date=parse_date(page.date),

@@ -162,8 +162,10 @@ def test_rss_entries_with_content_or_summary(tmp_path):
 
 
 def test_atom_feed_and_xml_that_is_not_a_feed(tmp_path):
-    (tmp_path / "wire.xml").write_text(ATOM, encoding="utf-8")
-    [article], _ = read(tmp_path / "wire.atom" if False else tmp_path / "wire.xml")
+    for name in ("wire.atom", "wire.xml"):
+        (tmp_path / name).write_text(ATOM, encoding="utf-8")
+    assert [a.key for a in read(tmp_path / "wire.atom")[0]] == [f"{tmp_path / 'wire.atom'}#urn:wire:1"]
+    [article], _ = read(tmp_path / "wire.xml")
     assert (article.title, article.date, article.author, article.url) == (
         "Bridge reopens", "2022-02-01T12:00:00Z", "Bo Chen", "https://wire.example/bridge")
     (tmp_path / "data.xml").write_text("<?xml version='1.0'?><records><r>1</r></records>", encoding="utf-8")
@@ -456,3 +458,15 @@ def test_reindexing_formats_is_unchanged_and_removal_follows_files(tmp_path):
         gone = archive.index([root])
     assert (first.added, again.unchanged, again.added) == (5, 5, 0)
     assert gone.removed == 2
+
+
+def test_a_parser_crash_on_one_page_is_a_skip(tmp_path, monkeypatch):
+    from newssearch.index import html
+
+    def explode(text, url=None):
+        raise RuntimeError("parser gave up")
+
+    monkeypatch.setattr(html, "extract_page", explode)
+    path = tmp_path / "p.html"
+    path.write_text(html_page("T", PARAGRAPHS), encoding="utf-8")
+    assert read(path)[1] == [Skip(str(path), "invalid HTML (RuntimeError: parser gave up)")]
