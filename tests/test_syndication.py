@@ -1,0 +1,104 @@
+"""Syndicated copy: the same story under several sources is stored once, and a hit
+says where else it was published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from newssearch import Archive
+from newssearch.cli.app import app
+from newssearch.search.evaluate import _judged_id
+
+BODY = ("Floods closed the coastal road on Sunday after three days of heavy rain.\n\n"
+        "Engineers said the bridge at the river mouth would stay shut until repairs are made.")
+
+
+def story(folder: Path, name: str, source: str, body: str = BODY, title: str = "Floods close coastal road") -> Path:
+    path = folder / name
+    path.write_text(f"{title}\nSource: {source}\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def consistent(archive: Archive) -> None:
+    assert archive.check()["ok"], archive.check()
+    assert np.array_equal(archive.vectors.ids(), archive.store.paragraph_ids())
+
+
+def test_a_copy_is_stored_once_and_shown_as_also_published_by(tmp_path):
+    folder = tmp_path / "wires"
+    folder.mkdir()
+    story(folder, "a.txt", "Coast Wire")
+    # Same body, other spacing and case, other headline and source.
+    story(folder, "b.txt", "Valley Herald", BODY.upper().replace(" ", "  "), title="Coastal road shut by floods")
+    story(folder, "c.txt", "Hill Times", "A different story about the harvest festival in the hills this week.")
+    with Archive.open(create=True) as archive:
+        report = archive.index([folder])
+        assert (report.added, report.copies) == (3, 1)
+        [hit] = [h for h in archive.search("bridge at the river mouth", k=5) if h.article.source == "Coast Wire"]
+        assert [copy.source for copy in hit.copies] == ["Valley Herald"]
+        assert all(h.article.source != "Valley Herald" for h in archive.search("bridge river", k=5))
+        assert archive.store.db.execute("SELECT count(*) FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+                                        "WHERE a.source = 'Valley Herald'").fetchone()[0] == 0
+        consistent(archive)
+    result = CliRunner().invoke(app, ["query", "bridge at the river mouth"])
+    assert "also published by Valley Herald" in result.stdout
+    result = CliRunner().invoke(app, ["query", "bridge at the river mouth", "--json"])
+    first = json.loads(result.stdout.splitlines()[0])
+    assert [c["source"] for c in first["also_published_by"]] == ["Valley Herald"]
+
+
+def test_when_the_original_goes_its_copy_takes_over_without_embedding(tmp_path, fake_embedder):
+    folder = tmp_path / "wires"
+    folder.mkdir()
+    story(folder, "a.txt", "Coast Wire")
+    story(folder, "b.txt", "Valley Herald")
+    story(folder, "c.txt", "Hill Times")
+    with Archive.open(create=True) as archive:
+        archive.index([folder])
+        paragraph_ids = archive.store.paragraph_ids()
+        (folder / "a.txt").unlink()
+        fake_embedder.embedded.clear()
+        report = archive.index([folder])
+        assert (report.removed, fake_embedder.embedded) == (1, [])
+        assert np.array_equal(archive.store.paragraph_ids(), paragraph_ids)  # same rows, handed over
+        [hit] = archive.search("bridge at the river mouth", k=5)
+        assert (hit.article.source, [c.source for c in hit.copies]) == ("Valley Herald", ["Hill Times"])
+        consistent(archive)
+
+
+def test_a_rewritten_original_leaves_its_old_body_to_its_copy(tmp_path):
+    folder = tmp_path / "wires"
+    folder.mkdir()
+    story(folder, "a.txt", "Coast Wire")
+    story(folder, "b.txt", "Valley Herald")
+    with Archive.open(create=True) as archive:
+        archive.index([folder])
+        story(folder, "a.txt", "Coast Wire", "Update: the coastal road reopened on Tuesday morning after repairs.")
+        report = archive.index([folder])
+        assert (report.updated, report.copies) == (1, 0)
+        sources = {h.article.source: h.copies for h in archive.search("coastal road bridge repairs", k=5)}
+        assert set(sources) == {"Coast Wire", "Valley Herald"} and not any(sources.values())
+        consistent(archive)
+        # The copy's body changes too, to the original's new one: a copy again.
+        story(folder, "b.txt", "Valley Herald", "Update: the coastal road reopened on Tuesday morning after repairs.")
+        report = archive.index([folder])
+        assert (report.updated, report.copies) == (1, 1)
+        [hit] = archive.search("coastal road reopened", k=5)
+        assert [c.source for c in hit.copies] == ["Valley Herald"]
+        consistent(archive)
+
+
+def test_evaluation_counts_a_hit_for_its_copies():
+    class Stored:
+        def __init__(self, doc_id):
+            self.doc_id, self.id = doc_id, 0
+
+    class FakeHit:
+        article, copies = Stored("a"), [Stored("b"), Stored("c")]
+
+    assert _judged_id(FakeHit(), {"c": 1}) == "c"
+    assert _judged_id(FakeHit(), {"x": 1}) == "a"
