@@ -42,6 +42,9 @@ def hit_text(hit: Hit, query: str) -> str:
     facts = [fact for fact in (article.date[:10] if article.date else None, article.source) if fact]
     facts.append(f"id {article.id}")
     lines.append("    " + typer.style(" · ".join(facts) + f" · {location(hit)}", fg="cyan"))
+    if hit.copies:
+        others = [copy.source or copy.url or copy.path for copy in hit.copies]
+        lines.append("    " + typer.style("also published by " + ", ".join(dict.fromkeys(others)), fg="cyan"))
     for paragraph in hit.paragraphs:
         label = "headline" if paragraph.position == 0 else f"¶{paragraph.position}"
         body = textwrap.fill(_snippet(paragraph.text), width=width - 6, subsequent_indent="      ")
@@ -53,6 +56,8 @@ def hit_text(hit: Hit, query: str) -> str:
 
 def report_text(report: dict[str, Any]) -> str:
     parts = [f"{report[k]} {k}" for k in ("added", "updated", "unchanged", "removed")]
+    if report.get("copies"):
+        parts.append(f"{report['copies']} stored as copies of an article already indexed")
     parts.append(f"{len(report['skipped'])} skipped")
     files = report["files"]
     line = f"Indexed {files} file{'s' if files != 1 else ''}: " + ", ".join(parts)

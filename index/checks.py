@@ -38,8 +38,14 @@ COUNTED_PROBLEMS = [
      "paragraphs belong to no article"),
     ("SELECT count(*) FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.text_hash = v.hash)",
      "stored vectors are used by no paragraph"),
-    ("SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)",
+    ("SELECT count(*) FROM articles a WHERE a.copy_of IS NULL "
+     "AND NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)",
      "articles have no paragraphs"),
+    ("SELECT count(*) FROM articles c LEFT JOIN articles o ON o.id = c.copy_of "
+     "WHERE c.copy_of IS NOT NULL AND (o.id IS NULL OR o.copy_of IS NOT NULL)",
+     "syndicated copies point to no article"),
+    ("SELECT count(*) FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE a.copy_of IS NOT NULL",
+     "paragraphs belong to a syndicated copy"),
 ]
 
 
@@ -66,7 +72,7 @@ def check(store: Store, vectors: VectorIndex | None, dimension: int, vector_file
         found = _count(store, sql)
         if found:
             problems.append(f"{found} {problem}")
-    articles = {r[0] for r in store.db.execute("SELECT id FROM articles")}
+    articles = {r[0] for r in store.db.execute("SELECT id FROM articles WHERE copy_of IS NULL")}
     with_paragraphs = articles - _empty_articles(store)
     with_vector = {r[0] for r in store.db.execute("SELECT article_id FROM article_vectors")}
     if with_vector != with_paragraphs:
@@ -105,7 +111,8 @@ def _vector_file_identity_problems(store: Store, path: Path) -> list[str]:
 
 def _empty_articles(store: Store) -> set[int]:
     return {r[0] for r in store.db.execute(
-        "SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)")}
+        "SELECT a.id FROM articles a WHERE a.copy_of IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)")}
 
 
 def repair(store: Store, dimension: int) -> list[str]:
@@ -123,6 +130,15 @@ def repair(store: Store, dimension: int) -> list[str]:
             store.db.execute(f"UPDATE articles SET content_hash = '' WHERE id IN ({marks})", stale)
             done.append(f"{len(stale)} articles had paragraphs without vectors: their paragraphs were removed and "
                         "the next index run embeds them again")
+        dangling = store.db.execute(
+            "UPDATE articles SET copy_of = NULL, content_hash = '' WHERE copy_of IS NOT NULL AND copy_of NOT IN "
+            "(SELECT id FROM articles WHERE copy_of IS NULL)").rowcount
+        dangling += store.db.execute(
+            "UPDATE articles SET copy_of = NULL WHERE copy_of IS NOT NULL AND id IN (SELECT article_id FROM paragraphs)"
+        ).rowcount
+        if dangling:
+            done.append(f"{dangling} syndicated copies had lost their article or had paragraphs: they stand alone "
+                        "now (those without paragraphs are stored again by the next index run)")
         removed = store.db.execute("DELETE FROM paragraphs WHERE article_id NOT IN (SELECT id FROM articles)").rowcount
         if removed:
             done.append(f"removed {removed} paragraphs that belonged to no article")

@@ -147,9 +147,10 @@ class Indexer:
                     "source": article.source, "url": article.url, "author": article.author,
                     "path": article.path, "content_hash": digest, "metadata": article.metadata,
                 }
-                _, gone, new = self.store.write_article(fields, units, replace_id, self.vectors.dimension)
-                removed += gone
-                added += new
+                written = self.store.write_article(fields, units, replace_id, self.vectors.dimension)
+                removed += written.removed
+                added += written.added
+                self.report.copies += written.copy_of is not None
                 if replace_id is None:
                     self.report.added += 1
                 else:

@@ -40,6 +40,7 @@ class IndexReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    copies: int = 0  # articles stored as syndicated copies of another
     skipped: list[Skip] = field(default_factory=list)
     paragraphs_written: int = 0
     texts_embedded: int = 0
@@ -53,7 +54,7 @@ class IndexReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "files": self.files, "added": self.added, "updated": self.updated,
-            "unchanged": self.unchanged, "removed": self.removed,
+            "unchanged": self.unchanged, "removed": self.removed, "copies": self.copies,
             "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped],
             "paragraphs_written": self.paragraphs_written, "texts_embedded": self.texts_embedded,
             "seconds": round(self.seconds, 3), "embed_seconds": round(self.embed_seconds, 3),

@@ -16,13 +16,14 @@ On-disk format (see README "On-disk format"):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.request import pathname2url
 
 import numpy as np
@@ -78,11 +79,32 @@ def _m003_articles_fts(db: sqlite_utils.Database) -> None:
         _write_article_text(db, article_id)
 
 
+def _m004_syndicated_copies(db: sqlite_utils.Database) -> None:
+    columns = db["articles"].columns_dict
+    if "body_hash" not in columns:
+        db.execute("ALTER TABLE articles ADD COLUMN body_hash TEXT")
+    if "copy_of" not in columns:
+        db.execute("ALTER TABLE articles ADD COLUMN copy_of INTEGER REFERENCES articles(id)")
+    db["articles"].create_index(["body_hash"], if_not_exists=True)
+    db["articles"].create_index(["copy_of"], if_not_exists=True)
+    for (article_id,) in db.execute("SELECT id FROM articles WHERE body_hash IS NULL").fetchall():
+        texts = [row[0] for row in db.execute(
+            "SELECT text FROM paragraphs WHERE article_id = ? AND position > 0 ORDER BY position, part", [article_id])]
+        db.execute("UPDATE articles SET body_hash = ? WHERE id = ?", [body_hash(texts), article_id])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
     ("003_articles_fts", _m003_articles_fts),
+    ("004_syndicated_copies", _m004_syndicated_copies),
 ]
+
+
+def body_hash(paragraphs: Sequence[str]) -> str | None:
+    """What syndicated copies share: the body's paragraphs, case and spacing aside."""
+    body = "\n".join(" ".join(text.casefold().split()) for text in paragraphs)
+    return hashlib.sha1(body.encode("utf-8")).hexdigest() if body.strip() else None
 
 
 def _write_article_text(db: sqlite_utils.Database, article_id: int) -> None:
@@ -180,14 +202,22 @@ class StoredArticle:
     author: str | None
     path: str
     metadata: dict[str, Any]
+    copy_of: int | None = None  # the article this is a syndicated copy of
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> StoredArticle:
         return cls(
             id=row["id"], key=row["key"], doc_id=row["doc_id"], title=row["title"], date=row["date"],
             source=row["source"], url=row["url"], author=row["author"], path=row["path"],
-            metadata=json.loads(row["metadata"] or "{}"),
+            metadata=json.loads(row["metadata"] or "{}"), copy_of=row.get("copy_of"),
         )
+
+
+class WrittenArticle(NamedTuple):
+    id: int
+    removed: list[int]  # paragraph ids
+    added: list[int]
+    copy_of: int | None
 
 
 @dataclass
@@ -323,18 +353,30 @@ class Store:
         return found
 
     def write_article(self, fields: dict[str, Any], paragraphs: Sequence[tuple[int, int, str, str]],
-                      replace_id: int | None, dimension: int = 0) -> tuple[int, list[int], list[int]]:
+                      replace_id: int | None, dimension: int = 0) -> WrittenArticle:
         """Insert (or replace) one article and its paragraphs (position, part, text, text_hash),
         and its article vector (the vectors of its texts must be stored already).
 
-        Returns (article id, ids of paragraphs removed, ids of paragraphs added). The
-        caller holds the transaction."""
+        An article whose body equals that of an article already stored is a syndicated
+        copy: it is stored without paragraphs, pointing to the first one (`copy_of`).
+        The caller holds the transaction."""
+        body = body_hash([text for position, _, text, _ in paragraphs if position > 0])
         record = {**fields, "metadata": json.dumps(fields.get("metadata") or {}, ensure_ascii=False),
-                  "indexed_at": _now()}
+                  "indexed_at": _now(), "body_hash": body}
         removed: list[int] = []
         if replace_id is not None:
-            removed = [row[0] for row in self.db.execute("SELECT id FROM paragraphs WHERE article_id = ?", [replace_id])]
-            self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [replace_id])
+            old_body = self.db.execute("SELECT body_hash FROM articles WHERE id = ?", [replace_id]).fetchone()[0]
+            if old_body == body or not self._hand_over_to_copy(replace_id, set()):
+                removed = [row[0] for row in self.db.execute(
+                    "SELECT id FROM paragraphs WHERE article_id = ?", [replace_id])]
+                self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [replace_id])
+        original = None
+        if body is not None:
+            row = self.db.execute("SELECT id FROM articles WHERE body_hash = ? AND copy_of IS NULL AND id IS NOT ? "
+                                  "ORDER BY id LIMIT 1", [body, replace_id]).fetchone()
+            original = row[0] if row else None
+        record["copy_of"] = original
+        if replace_id is not None:
             assignments = ", ".join(f"{column} = ?" for column in record)
             self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*record.values(), replace_id])
             article_id = replace_id
@@ -344,27 +386,59 @@ class Store:
             article_id = self.db.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
                                          list(record.values())).lastrowid
         added = []
-        for position, part, text, text_hash in paragraphs:
-            cursor = self.db.execute(
-                "INSERT INTO paragraphs (article_id, position, part, text, text_hash) VALUES (?, ?, ?, ?, ?)",
-                [article_id, position, part, text, text_hash],
-            )
-            added.append(cursor.lastrowid)
+        if original is None:
+            for position, part, text, text_hash in paragraphs:
+                cursor = self.db.execute(
+                    "INSERT INTO paragraphs (article_id, position, part, text, text_hash) VALUES (?, ?, ?, ?, ?)",
+                    [article_id, position, part, text, text_hash],
+                )
+                added.append(cursor.lastrowid)
         if dimension:
             _write_article_vector(self.db, article_id, dimension)
         _write_article_text(self.db, article_id)
-        return article_id, removed, added
+        return WrittenArticle(article_id, removed, added, original)
+
+    def _hand_over_to_copy(self, article_id: int, leaving: set[int]) -> bool:
+        """Before an article loses its body (deleted or rewritten), its first remaining
+        copy takes over its paragraphs (same ids, so FAISS is unchanged) and becomes
+        the article the other copies point to. False when it has no copy."""
+        heir = next((row[0] for row in self.db.execute(
+            "SELECT id FROM articles WHERE copy_of = ? ORDER BY id", [article_id]) if row[0] not in leaving), None)
+        if heir is None:
+            return False
+        self.db.execute("UPDATE paragraphs SET article_id = ? WHERE article_id = ?", [heir, article_id])
+        self.db.execute("UPDATE articles SET copy_of = NULL WHERE id = ?", [heir])
+        self.db.execute("UPDATE articles SET copy_of = ? WHERE copy_of = ?", [heir, article_id])
+        self.db.execute("DELETE FROM article_vectors WHERE article_id = ?", [heir])
+        self.db.execute("UPDATE article_vectors SET article_id = ? WHERE article_id = ?", [heir, article_id])
+        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+        _write_article_text(self.db, heir)
+        return True
 
     def delete_articles(self, article_ids: Sequence[int]) -> list[int]:
-        """Delete articles and their paragraphs; returns the paragraph ids removed."""
+        """Delete articles and their paragraphs (an article's copy, if one stays, takes
+        its paragraphs over); returns the paragraph ids removed."""
+        leaving = set(article_ids)
         removed: list[int] = []
         for chunk, marks in _batches(article_ids):
+            for (original,) in self.db.execute(
+                    f"SELECT DISTINCT copy_of FROM articles WHERE copy_of IN ({marks})", chunk).fetchall():
+                self._hand_over_to_copy(original, leaving)
             removed += [r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
             self.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM article_vectors WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM articles_fts WHERE rowid IN ({marks})", chunk)
+            self.db.execute(f"UPDATE articles SET copy_of = NULL WHERE copy_of IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
         return removed
+
+    def copies_of(self, article_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
+        """The syndicated copies of each article, by key."""
+        copies: dict[int, list[StoredArticle]] = {}
+        for chunk, marks in _batches(article_ids):
+            for row in self.db.query(f"SELECT * FROM articles WHERE copy_of IN ({marks}) ORDER BY key", chunk):
+                copies.setdefault(row["copy_of"], []).append(StoredArticle.from_row(row))
+        return copies
 
     # vectors --------------------------------------------------------------------------
     def known_vectors(self, hashes: Sequence[str]) -> set[str]:

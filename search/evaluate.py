@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .searcher import Searcher
+from .searcher import Hit, Searcher
 
 CUTOFFS = (1, 10, 100)
 
@@ -95,8 +95,15 @@ def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
     for number, query_id in enumerate(judged):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
                                query_vector=vectors[number] if vectors is not None else None, **options)
-        rankings[query_id] = [hit.article.doc_id or str(hit.article.id) for hit in hits]
+        rankings[query_id] = [_judged_id(hit, task.qrels[query_id]) for hit in hits]
     return rankings, time.perf_counter() - started
+
+
+def _judged_id(hit: Hit, relevant: dict[str, int]) -> str:
+    """A hit stands for its syndicated copies too (same text, other ids): the first of
+    its ids that is judged relevant, else its own."""
+    ids = [article.doc_id or str(article.id) for article in (hit.article, *hit.copies)]
+    return next((doc_id for doc_id in ids if relevant.get(doc_id, 0) > 0), ids[0])
 
 
 def evaluation_summary(task: Task, mode: str, metrics: dict[str, float], index_report: dict[str, Any],

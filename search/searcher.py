@@ -6,7 +6,7 @@ leads (each article's first paragraph, which in news usually sums the story up).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ class Hit:
     score: float
     article: StoredArticle
     paragraphs: list[ParagraphHit]
+    copies: list[StoredArticle] = field(default_factory=list)  # the same story published elsewhere
 
     def to_dict(self) -> dict[str, Any]:
         a = self.article
@@ -50,6 +51,8 @@ class Hit:
             "path": a.path,
             "paragraphs": [{"id": p.id, "position": p.position, "part": p.part, "score": round(p.score, 6),
                             "text": p.text} for p in self.paragraphs],
+            "also_published_by": [{"id": c.id, "doc_id": c.doc_id, "title": c.title, "date": c.date,
+                                   "source": c.source, "url": c.url, "path": c.path} for c in self.copies],
         }
 
 
@@ -159,6 +162,7 @@ class Searcher:
         # words (ties, and semantic mode, by score).
         pattern = term_pattern(query) if mode != "semantic" else None
         coverage = {p: terms_covered(texts[p].text, pattern) for p in texts}
+        copies = self.store.copies_of(top)
         hits = []
         for rank, article_id in enumerate(top, start=1):
             ordered = sorted((p for p in owners[article_id] if p in texts),
@@ -167,5 +171,6 @@ class Searcher:
             shown = [p for p in ordered if texts[p].position != 0][:PARAGRAPHS_PER_HIT] or ordered[:1]
             paragraphs = [ParagraphHit(p, texts[p].position, texts[p].part, texts[p].text, paragraph_scores[p])
                           for p in shown]
-            hits.append(Hit(rank, article_scores[article_id], articles[article_id], paragraphs))
+            hits.append(Hit(rank, article_scores[article_id], articles[article_id], paragraphs,
+                            copies.get(article_id, [])))
         return hits

@@ -120,6 +120,8 @@ def index_content(archive: Archive) -> dict:
                 "SELECT a.key, v.vector FROM article_vectors v JOIN articles a ON a.id = v.article_id")),
         "article_texts": sorted(db.execute(
             "SELECT a.key, f.text FROM articles_fts f JOIN articles a ON a.id = f.rowid").fetchall()),
+        "copies": sorted(db.execute(
+            "SELECT c.key, o.key FROM articles c JOIN articles o ON o.id = c.copy_of").fetchall()),
         "faiss": len(archive.vectors),
     }
 
