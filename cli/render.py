@@ -58,6 +58,8 @@ def report_text(report: dict[str, Any]) -> str:
     parts = [f"{report[k]} {k}" for k in ("added", "updated", "unchanged", "removed")]
     if report.get("copies"):
         parts.append(f"{report['copies']} stored as copies of an article already indexed")
+    if report.get("boilerplate_paragraphs"):
+        parts.append(f"{report['boilerplate_paragraphs']} boilerplate paragraphs left out")
     parts.append(f"{len(report['skipped'])} skipped")
     files = report["files"]
     line = f"Indexed {files} file{'s' if files != 1 else ''}: " + ", ".join(parts)

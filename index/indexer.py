@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import boilerplate
 from .embedders import Embedder
 from .paragraphs import PARAGRAPHING_VERSION, normalize_text, split_paragraphs, window_paragraph
 from .report import IndexReport, Progress, SilentProgress
@@ -66,9 +67,11 @@ class Indexer:
         self._embedder = embedder
         self.progress = progress or SilentProgress()
         self.report = IndexReport()
+        self._boilerplate: set[tuple[str, str]] = set()
 
     def run(self, paths: Sequence[str | Path]) -> IndexReport:
         started = time.perf_counter()
+        self._boilerplate = boilerplate.known(self.store)
         files, skips = collect_files(paths)
         self.report.files = len(files)
         self.report.skipped.extend(skips)
@@ -107,6 +110,7 @@ class Indexer:
                     if key not in seen and path not in unreadable]
             self._remove(gone)
             self.report.removed = len(gone)
+            self._remove_boilerplate()
         finally:
             self.progress.close()
         self.report.seconds = time.perf_counter() - started
@@ -126,9 +130,12 @@ class Indexer:
         if not changed:
             return
         embedder = self._embedder()
-        prepared = [(article, digest, replace_id,
-                     [(pos, part, text, text_hash(text)) for pos, part, text in article_units(article, embedder)])
-                    for article, digest, replace_id in changed]
+        prepared = []
+        for article, digest, replace_id in changed:
+            units = [(pos, part, text, text_hash(text)) for pos, part, text in article_units(article, embedder)]
+            units, left_out = boilerplate.leave_out(units, article.source, self._boilerplate)
+            self.report.boilerplate += left_out
+            prepared.append((article, digest, replace_id, units))
         new_texts = self._texts_to_embed([unit for *_, units in prepared for unit in units])
         bytes_total = sum(article.size for article, *_ in prepared)
         new_hashes, new_vectors = self._embed(new_texts, embedder, bytes_total)
@@ -186,6 +193,18 @@ class Indexer:
         self.report.embed_seconds += time.perf_counter() - started
         self.report.texts_embedded += len(order)
         return order, np.vstack(chunks)
+
+    def _remove_boilerplate(self) -> None:
+        """Paragraphs that now recur in many articles of their source leave the index."""
+        found = boilerplate.find(self.store)
+        if not found:
+            return
+        with self.store.transaction():
+            removed = boilerplate.remove(self.store, found, self.vectors.dimension)
+            self.store.bump_generation()
+        self.vectors.remove(removed)
+        self.report.boilerplate += len(removed)
+        self.report.boilerplate_texts += len(found)
 
     def _remove(self, article_ids: list[int]) -> None:
         """Delete articles that are gone, and vectors no paragraph uses any more."""

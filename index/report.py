@@ -41,6 +41,8 @@ class IndexReport:
     unchanged: int = 0
     removed: int = 0
     copies: int = 0  # articles stored as syndicated copies of another
+    boilerplate: int = 0  # paragraphs left out as their source's boilerplate
+    boilerplate_texts: int = 0  # distinct texts newly found to be boilerplate
     skipped: list[Skip] = field(default_factory=list)
     paragraphs_written: int = 0
     texts_embedded: int = 0
@@ -55,6 +57,7 @@ class IndexReport:
         return {
             "files": self.files, "added": self.added, "updated": self.updated,
             "unchanged": self.unchanged, "removed": self.removed, "copies": self.copies,
+            "boilerplate_paragraphs": self.boilerplate, "new_boilerplate_texts": self.boilerplate_texts,
             "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped],
             "paragraphs_written": self.paragraphs_written, "texts_embedded": self.texts_embedded,
             "seconds": round(self.seconds, 3), "embed_seconds": round(self.embed_seconds, 3),

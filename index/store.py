@@ -93,11 +93,17 @@ def _m004_syndicated_copies(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE articles SET body_hash = ? WHERE id = ?", [body_hash(texts), article_id])
 
 
+def _m005_boilerplate(db: sqlite_utils.Database) -> None:
+    db["boilerplate"].create({"source": str, "text_hash": str, "text": str, "articles": int},
+                             pk=("source", "text_hash"), if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
     ("003_articles_fts", _m003_articles_fts),
     ("004_syndicated_copies", _m004_syndicated_copies),
+    ("005_boilerplate", _m005_boilerplate),
 ]
 
 
