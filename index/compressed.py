@@ -69,6 +69,9 @@ def _read_decompressed(stream: Any, origin: Origin, inner: Origin, options: Read
 
 
 def read_gzip(stream: IO[bytes], origin: Origin, options: ReadOptions, read_inner: Reader) -> Iterator[Article | Skip]:
+    if hasattr(stream, "peek") and not stream.peek(1):
+        yield Skip(origin.key, "not a readable gzip file (empty file)")
+        return
     inner = Origin(origin.path, origin.key, origin.name[:-len(".gz")], origin.position)
     yield from _read_decompressed(gzip.GzipFile(fileobj=stream, mode="rb"), origin, inner, options, read_inner, "gzip")
 

@@ -10,12 +10,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .dates import parse_date
-from .decoding import looks_binary
+from .decoding import decode, looks_binary
 from .html import fragment_text
-from .records import Article, Origin, ReadOptions, Skip
-
-# Feeds are small; a larger .xml file is a data dump, not a feed.
-MAX_FEED_BYTES = 64 * 1024 * 1024
+from .records import MAX_DOCUMENT_BYTES, Article, Origin, ReadOptions, Skip, read_limited
 
 
 def _entry_text(entry: Any) -> str:
@@ -39,14 +36,14 @@ def _entry_date(entry: Any) -> str | None:
 def read_feed(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
     import feedparser
 
-    data = stream.read(MAX_FEED_BYTES + 1)
-    if len(data) > MAX_FEED_BYTES:
-        yield Skip(origin.key, f"too large for a feed (over {MAX_FEED_BYTES // 2**20} MB)")
+    data = read_limited(stream, origin, MAX_DOCUMENT_BYTES)  # feeds are small; a larger file is a dump
+    if isinstance(data, Skip):
+        yield data
         return
     if looks_binary(data):
         yield Skip(origin.key, "binary content")
         return
-    if not data.strip():
+    if not decode(data).strip():
         yield Skip(origin.key, "no article text")
         return
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)

@@ -13,10 +13,9 @@ from typing import IO, Any
 
 from .dates import parse_date
 from .decoding import decode, looks_binary
-from .records import Article, Origin, ReadOptions, Skip
+from .records import MAX_ARTICLE_BYTES, Article, Origin, ReadOptions, Skip, read_limited
 
-# Bigger than any article page; a larger file is something else.
-MAX_PAGE_BYTES = 20 * 1024 * 1024
+MAX_PAGE_BYTES = MAX_ARTICLE_BYTES
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
@@ -115,11 +114,8 @@ def page_article(data: bytes, origin: Origin, key: str, declared_charset: str | 
 
 
 def read_html(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
-    data = stream.read(MAX_PAGE_BYTES + 1)
-    if len(data) > MAX_PAGE_BYTES:
-        yield Skip(origin.key, f"too large for a web page (over {MAX_PAGE_BYTES // 2**20} MB)")
-        return
-    yield page_article(data, origin, origin.key)
+    data = read_limited(stream, origin, MAX_PAGE_BYTES)
+    yield data if isinstance(data, Skip) else page_article(data, origin, origin.key)
 
 
 def fragment_text(fragment: str) -> str:

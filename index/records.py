@@ -4,9 +4,11 @@ named fields (JSON object, table row) to an article."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 from .dates import parse_date
 
@@ -18,6 +20,14 @@ DATE_FIELDS = ("date", "published", "published_at", "publishedAt", "pubdate", "d
 URL_FIELDS = ("url", "link", "permalink")
 SOURCE_FIELDS = ("source", "publisher", "site_name", "sitename", "outlet", "source_name")
 AUTHOR_FIELDS = ("author", "authors", "byline", "creator")
+
+# Bigger than any article: a text file, web page, JSON Lines line or table row that is
+# larger is something else (a dump, a log, a disk image), skipped without being read
+# whole, so memory stays bounded whatever a folder holds.
+MAX_ARTICLE_BYTES = 20 * 2**20
+# Files that hold many articles but can only be parsed whole (JSON documents, feeds).
+MAX_DOCUMENT_BYTES = 64 * 2**20
+_CHUNK = 2**20
 
 
 @dataclass
@@ -167,3 +177,54 @@ def byte_counter(origin: Origin) -> Callable[[], int]:
         return size
 
     return take
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.0f} MB"
+
+
+def too_large(limit: int, size: int | None = None, what: str = "file") -> str:
+    """The reason for skipping something over `limit` bytes (its size when known)."""
+    if size is None:
+        return f"{what} too large (over the {_megabytes(limit)} limit)"
+    return f"{what} too large ({_megabytes(size)} > {_megabytes(limit)} limit)"
+
+
+def _disk_size(stream: IO[bytes]) -> int | None:
+    """Size of the file a stream reads straight from disk; None for decompressed streams."""
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is both
+        return None
+
+
+def read_limited(stream: IO[bytes], origin: Origin, limit: int) -> bytes | Skip:
+    """All bytes of a stream that has at most `limit` of them, else a skip saying so. A
+    file on disk is measured before it is read; other streams are read to limit + 1."""
+    size = _disk_size(stream)
+    if size is not None and size > limit:
+        return Skip(origin.key, too_large(limit, size))
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        return Skip(origin.key, too_large(limit))
+    return data
+
+
+def bounded_lines(stream: IO[bytes] | io.TextIOBase, limit: int = MAX_ARTICLE_BYTES) -> Iterator[Any]:
+    """The lines of a stream (bytes or text), each read with at most `limit` + 1 units in
+    memory; a longer line is read past in chunks and comes out as None."""
+    ends: Any = None
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if ends is None:
+            ends = b"\n" if isinstance(line, bytes) else ("\n", "\r")
+        if len(line) <= limit or line.endswith(ends):
+            yield line
+            continue
+        while True:
+            rest = stream.readline(_CHUNK)
+            if not rest or rest.endswith(ends):
+                break
+        yield None

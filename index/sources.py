@@ -26,8 +26,9 @@ from .feeds import read_feed
 from .html import read_html
 from .metadata import complete
 from .records import (  # noqa: F401 - the readers' types, imported from here by callers
-    AUTHOR_FIELDS, DATE_FIELDS, ID_FIELDS, SOURCE_FIELDS, TEXT_FIELDS, TITLE_FIELDS, URL_FIELDS,
-    Article, Origin, ReadOptions, Skip, byte_counter, record_to_article,
+    AUTHOR_FIELDS, DATE_FIELDS, ID_FIELDS, MAX_ARTICLE_BYTES, MAX_DOCUMENT_BYTES, SOURCE_FIELDS, TEXT_FIELDS,
+    TITLE_FIELDS, URL_FIELDS, Article, Origin, ReadOptions, Skip, bounded_lines, byte_counter, read_limited,
+    record_to_article, too_large,
 )
 from .tables import read_table
 from .warc import read_warc
@@ -44,8 +45,6 @@ SUPPORTED_SUFFIXES = (TEXT_SUFFIXES | JSON_LINES_SUFFIXES | JSON_SUFFIXES | HTML
                       | FEED_SUFFIXES | TABLE_SUFFIXES | COMPRESSED_SUFFIXES)
 
 STDIN = "-"
-# Bigger than any article; a larger text file is something else.
-MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 # Files in a folder walk that describe the archive rather than belong to it.
 DOCUMENTATION_NAMES = {"README", "LICENSE", "LICENCE", "COPYING"}
@@ -84,7 +83,7 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
         found = 0
 
         def unreadable_folder(error: OSError) -> None:
-            skips.append(Skip(str(error.filename), f"cannot read folder: {error.strerror or error}"))
+            skips.append(Skip(display_path(error.filename), f"cannot read folder: {error.strerror or error}"))
 
         for root, dirs, names in os.walk(path, onerror=unreadable_folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -103,20 +102,20 @@ def _add_file(path: Path, files: list[Path], skips: list[Skip]) -> None:
         resolved = path.resolve(strict=True)
         mode = resolved.stat().st_mode
     except RuntimeError:  # Python < 3.13 reports a loop this way
-        skips.append(Skip(str(path), "symbolic link loop"))
+        skips.append(Skip(display_path(path), "symbolic link loop"))
         return
     except OSError as error:
         reason = "broken symbolic link" if path.is_symlink() else f"cannot read: {error.strerror or error}"
         if path.is_symlink() and error.strerror and "levels of symbolic links" in error.strerror:
             reason = "symbolic link loop"
-        skips.append(Skip(str(path), reason))
+        skips.append(Skip(display_path(path), reason))
         return
     if not stat.S_ISREG(mode):
-        skips.append(Skip(str(path), "not a regular file"))
+        skips.append(Skip(display_path(path), "not a regular file"))
     elif supported(path.name):
         files.append(resolved)
     else:
-        skips.append(Skip(str(resolved), f"unsupported format '{resolved.suffix or path.name}'"))
+        skips.append(Skip(display_path(resolved), f"unsupported format '{display_path(resolved.suffix or path.name)}'"))
 
 
 def supported(name: str) -> bool:
@@ -149,11 +148,25 @@ def read_file(path: Path, options: ReadOptions | None = None) -> Iterator[Articl
     if str(path) == STDIN:
         yield from read_stdin_jsonl(sys.stdin.buffer, options)
         return
+    shown = display_path(path)
     try:
         with path.open("rb") as handle:
-            yield from read_stream(handle, Origin(str(path), str(path), path.name, handle.tell), options)
+            yield from read_stream(handle, Origin(shown, shown, display_path(path.name), handle.tell), options)
     except OSError as error:
-        yield Skip(str(path), f"cannot read: {error.strerror or error}")
+        yield Skip(shown, f"cannot read: {error.strerror or error}")
+    except Exception as error:  # noqa: BLE001 - a reader failing on one file must not stop a run
+        yield Skip(shown, f"reading failed ({type(error).__name__}: {_first_line(error)})")
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as text that can be stored and printed: bytes of a file name that are not
+    UTF-8 (an old Latin-1 name, say) written as \\xe9, the rest as it is."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).splitlines()
+    return lines[0][:200] if lines else ""
 
 
 def read_stream(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
@@ -166,7 +179,7 @@ def read_stream(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iter
         return
     reader, container = found
     for item in reader(stream, origin, options):
-        yield complete(item, origin.name) if isinstance(item, Article) and not container else item
+        yield complete(item, origin.name, origin.path) if isinstance(item, Article) and not container else item
 
 
 def read_stdin_jsonl(stream: IO[bytes], options: ReadOptions | None = None) -> Iterator[Article | Skip]:
@@ -177,9 +190,9 @@ def read_stdin_jsonl(stream: IO[bytes], options: ReadOptions | None = None) -> I
 
 def _read_text_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
     take_bytes = byte_counter(origin)
-    data = stream.read(MAX_TEXT_BYTES + 1)
-    if len(data) > MAX_TEXT_BYTES:
-        yield Skip(origin.key, f"too large for one article (over {MAX_TEXT_BYTES // 2**20} MB)")
+    data = read_limited(stream, origin, MAX_ARTICLE_BYTES)
+    if isinstance(data, Skip):
+        yield data
         return
     if looks_binary(data):
         yield Skip(origin.key, "binary content")
@@ -252,27 +265,63 @@ def _take_header(line: str, fields: dict[str, Any], metadata: dict[str, str], st
     return True
 
 
+def _json_error(error: ValueError | RecursionError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"invalid JSON ({error.msg})"
+    if isinstance(error, RecursionError):
+        return "invalid JSON (nested too deeply)"
+    return f"invalid JSON ({_first_line(error)[:100]})"  # e.g. an integer of thousands of digits
+
+
 def _read_json_lines(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
+    """One article a line, each line read with bounded memory. A file whose first line
+    is not JSON and that looks binary is skipped whole, not line by line. An empty file
+    is an empty collection, not a skip: a file emptied of articles loses them."""
     take_bytes = byte_counter(origin) if origin.position else None
-    for number, raw in enumerate(stream, start=1):
-        if not raw.strip():
+    head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
+    read_a_line = False
+    for number, raw in enumerate(bounded_lines(stream, MAX_ARTICLE_BYTES), start=1):
+        if raw is None:
+            read_a_line = True
+            yield Skip(origin.key, too_large(MAX_ARTICLE_BYTES, what="line"), number)
+            continue
+        text = decode(raw)
+        if not text.strip():
             continue
         try:
-            record = json.loads(decode(raw))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            yield Skip(origin.key, f"invalid JSON ({error.msg if hasattr(error, 'msg') else error})", number)
+            record = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            if not read_a_line and looks_binary(head):
+                yield Skip(origin.key, "binary content")
+                return
+            read_a_line = True
+            yield Skip(origin.key, _json_error(error), number)
             continue
+        read_a_line = True
         size = take_bytes() if take_bytes else len(raw)
         yield record_to_article(record, origin, number, size=size, line=number, options=options)
 
 
 def _read_json_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
     take_bytes = byte_counter(origin)
-    data = stream.read()
+    data = read_limited(stream, origin, MAX_DOCUMENT_BYTES)
+    if isinstance(data, Skip):
+        yield data
+        return
+    if looks_binary(data):
+        yield Skip(origin.key, "binary content")
+        return
+    text = decode(data)
+    if not text.strip():
+        yield Skip(origin.key, "no article text")
+        return
     try:
-        document = json.loads(decode(data))
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         yield Skip(origin.key, f"invalid JSON ({error.msg} at line {error.lineno})")
+        return
+    except (ValueError, RecursionError) as error:
+        yield Skip(origin.key, _json_error(error))
         return
     if isinstance(document, dict) and isinstance(document.get("articles"), list):
         document = document["articles"]

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, TextIO
 
 from .decoding import looks_binary, text_stream
-from .records import Article, Origin, ReadOptions, Skip, byte_counter, record_to_article
+from .records import (
+    MAX_ARTICLE_BYTES, Article, Origin, ReadOptions, Skip, bounded_lines, byte_counter, record_to_article, too_large,
+)
 
 # A field may hold a whole long article, but not unbounded data.
-MAX_FIELD_CHARS = 64 * 1024 * 1024
+MAX_FIELD_CHARS = MAX_ARTICLE_BYTES
+
+
+def _lines(text: TextIO, too_long: list[int]) -> Iterator[str]:
+    """Lines for the csv reader, each of bounded size: a longer one is read past, noted
+    by its number, and given to the reader as an empty line."""
+    for number, line in enumerate(bounded_lines(text, MAX_FIELD_CHARS), start=1):
+        if line is None:
+            too_long.append(number)
+            line = "\n"
+        yield line
 
 
 def read_table(stream: IO[bytes], origin: Origin, options: ReadOptions, delimiter: str) -> Iterator[Article | Skip]:
@@ -21,13 +33,17 @@ def read_table(stream: IO[bytes], origin: Origin, options: ReadOptions, delimite
     if looks_binary(head):
         yield Skip(origin.key, "binary content")
         return
-    rows = csv.reader(text, delimiter=delimiter)
+    too_long: list[int] = []
+    rows = csv.reader(_lines(text, too_long), delimiter=delimiter)
     try:
         header = next(rows)
     except StopIteration:
         header = []
     except csv.Error as error:
         yield Skip(origin.key, f"unreadable table header ({error})")
+        return
+    if too_long:
+        yield Skip(origin.key, f"unreadable table header ({too_large(MAX_FIELD_CHARS, what='line')})", too_long[0])
         return
     if not any(name.strip() for name in header):
         yield Skip(origin.key, "no article text")
@@ -42,6 +58,8 @@ def read_table(stream: IO[bytes], origin: Origin, options: ReadOptions, delimite
         except csv.Error as error:
             yield Skip(origin.key, f"unreadable row ({error})", start)
             continue
+        while too_long:
+            yield Skip(origin.key, too_large(MAX_FIELD_CHARS, what="line"), too_long.pop(0))
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):

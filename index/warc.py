@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
+from .decoding import decode
 from .html import MAX_PAGE_BYTES, page_article
 from .records import Article, Origin, ReadOptions, Skip, byte_counter
 
@@ -21,8 +22,8 @@ def read_warc(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterat
     the next record; a stream that cannot be read on ends the file with a skip."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-    head = stream.peek(8)[:8] if hasattr(stream, "peek") else b"WARC/"
-    if not head.strip():
+    head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b"WARC/"
+    if not decode(head).strip():  # empty, or whitespace only
         yield Skip(origin.key, "no article text")
         return
     if not head.startswith((b"WARC/", GZIP_MAGIC)):
