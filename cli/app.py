@@ -91,6 +91,8 @@ def index_command(
     source_field: _field("source name") = None,
     url_field: _field("URL") = None,
     id_field: _field("article id") = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit with code 2 if any file, line or record was skipped (the rest is still indexed).")] = False,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
     from ..index.records import ReadOptions
@@ -104,10 +106,14 @@ def index_command(
         _notices(archive)
         if as_json:
             typer.echo(render.json_line({"index": str(archive.directory), **report}))
-            return
-        typer.echo(render.report_text(report), err=True)
-        for line in render.skip_reasons(report):
-            typer.echo(line, err=True)
+        else:
+            typer.echo(render.report_text(report), err=True)
+            for line in render.skip_reasons(report):
+                typer.echo(line, err=True)
+    skipped = len(report["skipped"])
+    if strict and skipped:
+        typer.echo(f"Error: {skipped} input{' was' if skipped == 1 else 's were'} skipped (--strict)", err=True)
+        raise typer.Exit(code=2)
 
 
 @app.command("query")
