@@ -1,7 +1,8 @@
 """Metadata every article gets whatever its format, decided in one place.
 
 Dates, in order: the record's own field, the page's metadata or a `Date:` header line
-(set by the readers), a date in the file name, the crawl date of a web archive. Never
+(set by the readers), a date in the file name, then in the folder it sits in
+(`2022-01-10/` or `2022/01/10/`), the crawl date of a web archive. Never
 the file's modification time. Source: the record's field or site name (set by the
 readers), else the URL's domain. Title and text in Unicode NFC."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from .dates import parse_date
@@ -31,6 +33,16 @@ def date_from_name(name: str) -> str | None:
     return None
 
 
+def date_from_folders(path: str) -> str | None:
+    """ISO date of the folder a file sits in: `2022-01-10/a.txt` or `2022/01/10/a.txt`."""
+    folders = PurePath(path).parts[:-1]
+    if len(folders) >= 3 and [len(f) for f in folders[-3:]] == [4, 2, 2] and all(f.isdigit() for f in folders[-3:]):
+        found = date_from_name("-".join(folders[-3:]))
+        if found:
+            return found
+    return date_from_name(folders[-1]) if folders else None
+
+
 def domain(url: str | None) -> str | None:
     """The host of a URL without `www.`, or None when there is none."""
     if not url:
@@ -44,10 +56,12 @@ def domain(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def complete(article: Article, name: str) -> Article:
-    """Fill the fallbacks of an article read from the file (or member) called `name`."""
+def complete(article: Article, name: str, path: str = "") -> Article:
+    """Fill the fallbacks of an article read from the file (or member) called `name`
+    at `path`."""
     if article.date is None:
-        article.date = date_from_name(name) or parse_date(article.metadata.get("crawl_date"))
+        article.date = (date_from_name(name) or date_from_folders(path)
+                        or parse_date(article.metadata.get("crawl_date")))
     if not article.source:
         article.source = domain(article.url)
     article.text = unicodedata.normalize("NFC", article.text)

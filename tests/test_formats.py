@@ -470,3 +470,26 @@ def test_a_parser_crash_on_one_page_is_a_skip(tmp_path, monkeypatch):
     path = tmp_path / "p.html"
     path.write_text(html_page("T", PARAGRAPHS), encoding="utf-8")
     assert read(path)[1] == [Skip(str(path), "invalid HTML (RuntimeError: parser gave up)")]
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/archive/2022-01-10/000_8e24c4ccbe2509cc.txt", "2022-01-10"),
+    ("/archive/2022/01/10/story.html", "2022-01-10"),
+    ("/archive/20220110/story.txt", "2022-01-10"),
+    ("/backup-2019-05-01/archive/story.txt", None),  # only the folder the file sits in
+    ("/archive/2022/13/10/story.txt", None),
+    ("story.txt", None),
+])
+def test_date_from_the_folder(path, expected):
+    from newssearch.index.metadata import date_from_folders
+
+    assert date_from_folders(path) == expected
+
+
+def test_a_file_name_date_wins_over_its_folder(tmp_path):
+    folder = tmp_path / "2022-01-10"
+    folder.mkdir()
+    (folder / "2021-12-31-story.txt").write_text("Title\n\nBody text here.", encoding="utf-8")
+    (folder / "story.txt").write_text("Title\n\nOther body text.", encoding="utf-8")
+    assert [a.date for a in read_file(folder / "2021-12-31-story.txt")] == ["2021-12-31"]
+    assert [a.date for a in read_file(folder / "story.txt")] == ["2022-01-10"]

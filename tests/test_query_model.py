@@ -57,7 +57,7 @@ def test_exported_model_matches_sentence_transformers(tmp_path):
         raw = sorted(shared_path("data", "bbc", "raw").glob("*/*.txt"))[:150]
         texts = [p for f in raw for p in f.read_text(encoding="latin-1").split("\n\n") if p.strip()][:600]
     except pytest.skip.Exception:
-        texts = [line for line in (REPO / "corpus" / "000_8e24c4ccbe2509cc.txt").read_text().splitlines() if line]
+        texts = [line for line in (REPO / "corpus" / "2022-01-10" / "000_8e24c4ccbe2509cc.txt").read_text().splitlines() if line]
     reference = embedder.embed(texts)
     reference /= np.linalg.norm(reference, axis=1, keepdims=True)
     cosines = (light.embed(texts) * reference).sum(axis=1)
@@ -68,7 +68,7 @@ def test_exported_model_matches_sentence_transformers(tmp_path):
 def test_a_query_in_a_new_process_does_not_import_torch(tmp_path):
     index = tmp_path / "index"
     with Archive.open(index, model=DEFAULT_MODEL, create=True) as archive:
-        archive.index([REPO / "corpus" / "000_8e24c4ccbe2509cc.txt"])
+        archive.index([REPO / "corpus" / "2022-01-10" / "000_8e24c4ccbe2509cc.txt"])
         assert archive.settings["query_model"]["parity_min_cosine"] >= query_model.PARITY
     code = (
         "import sys, json; from newssearch import Archive; a = Archive.open(sys.argv[1]); "

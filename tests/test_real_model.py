@@ -1,5 +1,5 @@
 """End-to-end tests with the real all-MiniLM-L6-v2 model on the shipped corpus/.
-Slow (the model loads, ~80 articles are embedded): run with `pytest --slow`."""
+Slow (the model loads, ~2,500 paragraphs are embedded): run with `pytest --slow`."""
 
 import json
 import os
@@ -16,6 +16,9 @@ from conftest import REPO
 
 pytestmark = pytest.mark.slow
 CORPUS = REPO / "corpus"
+# The seed, 171 White House statements (JSONL), 23 White House remarks (HTML pages)
+# and 120 Wikinews articles (CSV): see corpus/README.md.
+CORPUS_ARTICLES = 315
 BUILDUP = re.compile(r"build-?up", re.I)
 MILITARY = re.compile(r"troop|forces|military", re.I)
 
@@ -30,7 +33,7 @@ def real_index(tmp_path_factory) -> Path:
     index = tmp_path_factory.mktemp("real") / "index"
     with Archive.open(index, model=DEFAULT_MODEL, create=True) as archive:
         report = archive.index([CORPUS])
-    assert report.added == 80 and not report.skipped
+    assert report.added == CORPUS_ARTICLES and not report.skipped
     return index
 
 
@@ -50,6 +53,16 @@ def test_troop_buildup_ranks_an_on_point_paragraph_first(real_index):
     assert seed_hits and seed_hits[0].rank <= 3
 
 
+def test_since_2022_finds_the_buildup_in_several_sources_and_other_words(real_index):
+    with Archive.open(real_index) as archive:
+        hits = archive.search("troop buildup", k=10, since="2022-01-01")
+    assert all(hit.article.date >= "2022-01-01" for hit in hits)
+    assert len({hit.article.source for hit in hits}) >= 3  # two White House feeds and the seed's unnamed source
+    shown = [p.text for hit in hits for p in hit.paragraphs]
+    assert any(re.search(r"military build-?up", text, re.I) for text in shown)
+    assert any(h.article.path.endswith("2022-01-10/000_8e24c4ccbe2509cc.txt") for h in hits[:3])
+
+
 def test_semantic_mode_finds_buildup_without_the_words(real_index):
     with Archive.open(real_index) as archive:
         hits = archive.search("Moscow masses soldiers near the Ukrainian frontier", k=5, mode="semantic")
@@ -59,18 +72,18 @@ def test_semantic_mode_finds_buildup_without_the_words(real_index):
 def test_reindexing_the_corpus_embeds_nothing(real_index):
     with Archive.open(real_index) as archive:
         report = archive.index([CORPUS])
-    assert (report.unchanged, report.added, report.updated, report.removed, report.texts_embedded) == (80, 0, 0, 0, 0)
+    assert (report.unchanged, report.added, report.updated, report.removed, report.texts_embedded) == (CORPUS_ARTICLES, 0, 0, 0, 0)
 
 
 def test_readme_commands_from_a_shell(tmp_path):
     env = {**os.environ, "NEWSSEARCH_INDEX": str(tmp_path / "index")}
     indexed = subprocess.run(["newssearch", "index", "corpus/"], cwd=REPO, env=env, capture_output=True, text=True)
     assert indexed.returncode == 0, indexed.stderr
-    assert "80 added" in indexed.stderr
+    assert f"{CORPUS_ARTICLES} added" in indexed.stderr
     query = subprocess.run(["newssearch", "query", "troop buildup", "--json", "-k", "3"], cwd=REPO, env=env,
                            capture_output=True, text=True)
     assert query.returncode == 0, query.stderr
     hits = [json.loads(line) for line in query.stdout.splitlines()]
     assert len(hits) == 3 and on_point(hits[0]["paragraphs"][0]["text"])
     again = subprocess.run(["newssearch", "index", "corpus/"], cwd=REPO, env=env, capture_output=True, text=True)
-    assert "0 added, 0 updated, 80 unchanged, 0 removed" in again.stderr and "nothing to embed" in again.stderr
+    assert f"0 added, 0 updated, {CORPUS_ARTICLES} unchanged, 0 removed" in again.stderr and "nothing to embed" in again.stderr
