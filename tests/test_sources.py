@@ -125,3 +125,18 @@ def test_missing_path_and_empty_folder_are_errors(tmp_path):
 ])
 def test_parse_date(raw, expected):
     assert parse_date(raw) == expected
+
+
+def test_the_whole_bbc_set_is_indexed_with_no_skips(fake_embedder):
+    from newssearch import Archive
+
+    raw = shared_path("data", "bbc", "raw")
+    with Archive.open(create=True) as archive:
+        report = archive.index([raw])
+        assert (report.files, report.added, report.skipped) == (2225, 2225, [])
+        # About 130 stories appear twice in the set: each is stored once, the other as its copy.
+        assert report.copies == 137
+        [latin1] = [a for a in archive.store.articles(range(1, 2226)).values() if a.path.endswith("sport/199.txt")]
+        _, paragraphs = archive.article(latin1.id)
+        assert any("£" in p.text for p in paragraphs)
+        assert archive.check()["ok"]
