@@ -92,7 +92,8 @@ def index_command(
     url_field: _field("URL") = None,
     id_field: _field("article id") = None,
     strict: Annotated[bool, typer.Option(
-        "--strict", help="Exit with code 2 if any file, line or record was skipped (the rest is still indexed).")] = False,
+        "--strict",
+        help="Exit with code 2 if any file, line or record was skipped (the rest is still indexed).")] = False,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
     from ..index.records import ReadOptions
