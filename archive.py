@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,29 @@ def _version() -> str:
         return "unknown"
 
 
+class Background:
+    """A function running in a thread; `result()` waits for it and returns its value
+    or raises its exception."""
+
+    def __init__(self, function: Callable[..., Any], *args: Any):
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._thread = threading.Thread(target=self._run, args=(function, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, function: Callable[..., Any], *args: Any) -> None:
+        try:
+            self._outcome = (function(*args), None)
+        except BaseException as error:  # handed to the caller by result()
+            self._outcome = (None, error)
+
+    def result(self) -> Any:
+        self._thread.join()
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        return value
+
+
 class Archive:
     """A searchable news archive stored in one index directory."""
 
@@ -70,6 +94,8 @@ class Archive:
         self._article_vectors: VectorIndex | None = None
         self._lead_vectors: VectorIndex | None = None
         self._query_embedder: Embedder | None = None
+        self._query_loading: Background | None = None
+        self._light_model_checked = False
         self._lock = WriteLock(directory)
         self.notices: list[str] = []
 
@@ -129,10 +155,30 @@ class Archive:
         """What embeds queries: the index's light ONNX copy of its model when it has a
         valid one (no torch import), else the model itself."""
         if self._query_embedder is None:
-            self._query_embedder = self._light_query_embedder() or self.embedder
+            self.start_loading_query_embedder()
+            light = None
+            if self._query_loading is not None:
+                try:
+                    light = self._query_loading.result()
+                except (OSError, ImportError, RuntimeError, ValueError) as error:
+                    self.notices.append(f"light query model unusable ({error}); queries load sentence-transformers")
+                self._query_loading = None
+            self._query_embedder = light or self.embedder
         return self._query_embedder
 
-    def _light_query_embedder(self) -> Embedder | None:
+    def start_loading_query_embedder(self) -> None:
+        """Start loading the light query model in a background thread (onnxruntime
+        lets go of the GIL while it builds its session), so that it overlaps with
+        opening the vector indexes; `query_embedder` waits for it."""
+        if self._query_embedder is not None or self._query_loading is not None or self._light_model_checked:
+            return
+        self._light_model_checked = True
+        settings = self._light_model_settings()
+        if settings is not None:
+            self._query_loading = Background(OnnxEmbedder, self.model_name, self.directory, settings)
+
+    def _light_model_settings(self) -> dict[str, Any] | None:
+        """The recorded light query model, when there is one to use."""
         if self._embedder is not None:  # already loaded (tests, or after indexing): use it
             return None
         if "query_model" not in self.settings:
@@ -142,14 +188,13 @@ class Archive:
         settings = self.settings["query_model"]
         if settings is None:  # the model could not be exported; said so when indexing
             return None
-        onnx_file = self.directory / settings["file"]
         try:
-            if file_signature(onnx_file) != settings["signature"]:
+            if file_signature(self.directory / settings["file"]) != settings["signature"]:
                 raise OSError("changed since it was exported")
-            return OnnxEmbedder(self.model_name, self.directory, settings)
-        except (OSError, ImportError, RuntimeError, ValueError) as error:
+        except OSError as error:
             self.notices.append(f"light query model unusable ({error}); queries load sentence-transformers")
             return None
+        return settings
 
     def _ensure_query_model(self) -> None:
         """Export the light query model once, from the model that embedded the archive."""
@@ -324,6 +369,8 @@ class Archive:
         where = Filter.parse(since, until, sources)
         if not self.store.has_paragraphs():
             return []
+        if mode != "keyword":
+            self.start_loading_query_embedder()
         return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion)
 
     # reading ----------------------------------------------------------------------------

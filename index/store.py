@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 import numpy as np
 import sqlite_utils
@@ -145,7 +145,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection. A WAL database needs its shared-memory file; where that
     cannot be created (a read-only mount) and no write-ahead log is pending, the file
     is opened as immutable, which is right there because nobody can be writing to it."""
-    location = "file:" + pathname2url(str(path.resolve()))
+    location = "file:" + quote(str(path.resolve()))
     connection = sqlite3.connect(location + "?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
