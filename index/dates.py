@@ -11,6 +11,8 @@ from ..errors import FilterError
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EPOCH = re.compile(r"^\d{9,10}(\.\d+)?$")
+FIRST_DEFAULT = dt.datetime(2000, 1, 1)
+SECOND_DEFAULT = dt.datetime(2001, 2, 2)
 
 
 def parse_date(value: str | None) -> str | None:
@@ -28,7 +30,11 @@ def parse_date(value: str | None) -> str | None:
     if EPOCH.match(text):
         return _format(dt.datetime.fromtimestamp(float(text), tz=dt.timezone.utc), has_time=True)
     try:
-        parsed = date_parser.parse(text)
+        # Parsed against two different defaults: a part that differs was not written,
+        # and a date missing its year, month or day is not made up from today's.
+        parsed = date_parser.parse(text, default=FIRST_DEFAULT)
+        if parsed.date() != date_parser.parse(text, default=SECOND_DEFAULT).date():
+            return None
     except (ValueError, OverflowError, TypeError):
         return None
     return _format(parsed, has_time=":" in text)

@@ -44,7 +44,7 @@ def read_feed(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterat
         yield Skip(origin.key, "binary content")
         return
     if not decode(data).strip():
-        yield Skip(origin.key, "no article text")
+        yield Skip(origin.key, "no article text", empty=True)
         return
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version"):

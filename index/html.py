@@ -102,7 +102,7 @@ def page_article(data: bytes, origin: Origin, key: str, declared_charset: str | 
         return Skip(origin.key, "binary content", line)
     text = html_text(data, declared_charset)
     if not text.strip():
-        return Skip(origin.key, "no article text", line)
+        return Skip(origin.key, "no article text", line, empty=True)
     try:
         page = extract_page(text, url)
     except Exception as error:  # noqa: BLE001 - a parser failing on one page must not stop a run

@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from . import boilerplate
 from .embedders import Embedder
+from .prefetch import prefetch
 from .paragraphs import PARAGRAPHING_VERSION, normalize_text, split_paragraphs, window_paragraph
 from .report import IndexReport, Progress, SilentProgress
 from .sources import STDIN, Article, ReadOptions, Skip, collect_files, read_file
@@ -84,28 +85,14 @@ class Indexer:
 
         sizes = {file: _size(file) for file in files}
         self.progress.start(sum(sizes.values()), len(files))
-        batch: list[Article] = []
         try:
-            for file in files:
-                read_bytes = 0
-                for item in read_file(file, self.read_options):
-                    if isinstance(item, Skip):
-                        self.report.skipped.append(item)
-                        if item.line is None:
-                            unreadable.add(str(file))
-                        continue
-                    if item.key in seen:
-                        self.report.skipped.append(Skip(item.path, f"duplicate article id '{item.doc_id}'", item.line))
-                        continue
-                    seen[item.key] = item.path
-                    read_bytes += item.size
-                    batch.append(item)
-                    if len(batch) >= ARTICLES_PER_BATCH:
-                        self._write_batch(batch)
-                        batch = []
-                self.progress.advance(bytes_done=max(sizes[file] - read_bytes, 0), files=1)
-            if batch:
-                self._write_batch(batch)
+            # Files are read in a thread while this one embeds and writes, batch by batch
+            # in order, each batch in one transaction.
+            for item in prefetch(self._read(files, sizes, seen, unreadable)):
+                if isinstance(item, int):
+                    self.progress.advance(bytes_done=item, files=1)
+                else:
+                    self._write_batch(item)
             gone = [article_id for key, (article_id, path) in previous.items()
                     if key not in seen and path not in unreadable]
             self._remove(gone)
@@ -115,6 +102,32 @@ class Indexer:
             self.progress.close()
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _read(self, files: list[Path], sizes: dict[Path, int], seen: dict[str, str],
+              unreadable: set[str]) -> Iterator[list[Article] | int]:
+        """Batches of articles to write and, after each file, the bytes of it that no
+        article accounts for (for the progress bar)."""
+        batch: list[Article] = []
+        for file in files:
+            read_bytes = 0
+            for item in read_file(file, self.read_options):
+                if isinstance(item, Skip):
+                    self.report.skipped.append(item)
+                    if item.line is None and not item.empty:  # keep what it held until it reads again
+                        unreadable.add(str(file))
+                    continue
+                if item.key in seen:
+                    self.report.skipped.append(Skip(item.path, f"duplicate article id '{item.doc_id}'", item.line))
+                    continue
+                seen[item.key] = item.path
+                read_bytes += item.size
+                batch.append(item)
+                if len(batch) >= ARTICLES_PER_BATCH:
+                    yield batch
+                    batch = []
+            yield max(sizes[file] - read_bytes, 0)
+        if batch:
+            yield batch
 
     def _write_batch(self, articles: list[Article]) -> None:
         hashes = [content_hash(a) for a in articles]

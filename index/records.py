@@ -55,6 +55,7 @@ class Skip:
     path: str
     reason: str
     line: int | None = None
+    empty: bool = field(default=False, compare=False)  # read fine, holds no article: not a failure
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path

@@ -200,7 +200,7 @@ def _read_text_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> 
     markdown = origin.name.lower().endswith((".md", ".markdown"))
     fields, body = parse_text_article(decode(data), markdown=markdown)
     if not body.strip():
-        yield Skip(origin.key, "no article text")
+        yield Skip(origin.key, "no article text", empty=True)
         return
     yield Article(key=origin.key, path=origin.path, text=body, size=take_bytes(), **fields)
 
@@ -313,7 +313,7 @@ def _read_json_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> 
         return
     text = decode(data)
     if not text.strip():
-        yield Skip(origin.key, "no article text")
+        yield Skip(origin.key, "no article text", empty=True)
         return
     try:
         document = json.loads(text)

@@ -46,7 +46,7 @@ def read_table(stream: IO[bytes], origin: Origin, options: ReadOptions, delimite
         yield Skip(origin.key, f"unreadable table header ({too_large(MAX_FIELD_CHARS, what='line')})", too_long[0])
         return
     if not any(name.strip() for name in header):
-        yield Skip(origin.key, "no article text")
+        yield Skip(origin.key, "no article text", empty=True)
         return
     header = [name.strip() for name in header]
     while True:

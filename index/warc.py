@@ -24,7 +24,7 @@ def read_warc(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterat
 
     head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b"WARC/"
     if not decode(head).strip():  # empty, or whitespace only
-        yield Skip(origin.key, "no article text")
+        yield Skip(origin.key, "no article text", empty=True)
         return
     if not head.startswith((b"WARC/", GZIP_MAGIC)):
         yield Skip(origin.key, "not a WARC file (binary or other content)")

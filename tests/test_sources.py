@@ -140,3 +140,26 @@ def test_the_whole_bbc_set_is_indexed_with_no_skips(fake_embedder):
         _, paragraphs = archive.article(latin1.id)
         assert any("£" in p.text for p in paragraphs)
         assert archive.check()["ok"]
+
+
+@pytest.mark.parametrize("raw", ["-1", "March", "Tuesday", "10 January", "2022"])
+def test_a_date_missing_its_year_month_or_day_is_not_made_up(raw):
+    assert parse_date(raw) is None
+
+
+def test_an_emptied_file_loses_its_articles_and_an_unreadable_one_keeps_them(tmp_path, fake_embedder, monkeypatch):
+    from newssearch import Archive
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text(f"Story {name}\n\nSomething happened in {name} today.", encoding="utf-8")
+    (folder / "c.csv").write_text("title,text\nRow one,The first row's story.\n", encoding="utf-8")
+    with Archive.open(create=True) as archive:
+        assert archive.index([folder]).added == 3
+        (folder / "a.txt").write_text("  \n", encoding="utf-8")
+        (folder / "c.csv").write_text("title,text\n", encoding="utf-8")
+        (folder / "b.txt").write_bytes(b"\x00\x01" * 50)  # damaged, not emptied: keep what it held
+        report = archive.index([folder])
+        assert report.removed == 2
+        assert [a.title for a in archive.store.articles(range(1, 10)).values()] == ["Story b.txt"]
