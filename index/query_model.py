@@ -55,6 +55,9 @@ class OnnxEmbedder:
         # Basic graph optimisations load in about half the time of the default level
         # and cost nothing noticeable on one short query.
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        # Threads that sleep instead of spinning between the model's small kernels: on a
+        # busy 2-core machine spinning made one query 6x slower (benchmarks/cold_query.py).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(folder / ONNX_NAME), options,
                                                      providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
