@@ -57,8 +57,9 @@ def find(store: Store) -> list[tuple[str, str, int]]:
 
 
 def remove(store: Store, found: list[tuple[str, str, int]], dimension: int) -> list[int]:
-    """Record `found` and delete those paragraphs (the caller holds the transaction);
-    returns the paragraph ids deleted."""
+    """Record `found` and delete those paragraphs, then fold articles that have become
+    copies of another (the caller holds the transaction); returns the paragraph ids
+    deleted."""
     by_source: dict[str, set[str]] = defaultdict(set)
     for source, text_hash, count in found:
         by_source[source].add(text_hash)
@@ -87,5 +88,7 @@ def remove(store: Store, found: list[tuple[str, str, int]], dimension: int) -> l
     for article_id in touched:
         _write_article_vector(store.db, article_id, dimension)
         _write_article_text(store.db, article_id)
+    # Copies of one story from sources with their own boilerplate are equal without it.
+    doomed += store.fold_copies(touched)
     store.delete_unused_vectors({text_hash for _, text_hash, _ in found})
     return doomed

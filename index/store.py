@@ -438,6 +438,30 @@ class Store:
             self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
         return removed
 
+    def fold_copies(self, article_ids: Iterable[int]) -> list[int]:
+        """Recompute the body hash of articles whose paragraphs changed (boilerplate
+        left out), and make each that now equals an earlier article's body a copy of it;
+        returns the paragraph ids removed. The caller holds the transaction."""
+        removed: list[int] = []
+        for article_id in sorted(article_ids):
+            texts = [row[0] for row in self.db.execute(
+                "SELECT text FROM paragraphs WHERE article_id = ? AND position > 0 ORDER BY position, part",
+                [article_id])]
+            body = body_hash(texts)
+            self.db.execute("UPDATE articles SET body_hash = ? WHERE id = ?", [body, article_id])
+            row = self.db.execute("SELECT id FROM articles WHERE body_hash = ? AND copy_of IS NULL AND id < ? "
+                                  "ORDER BY id LIMIT 1", [body, article_id]).fetchone() if body else None
+            if row is None:
+                continue
+            rows = self.db.execute("SELECT id, text_hash FROM paragraphs WHERE article_id = ?", [article_id]).fetchall()
+            removed += [paragraph_id for paragraph_id, _ in rows]
+            self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [article_id])
+            self.delete_unused_vectors({text_hash for _, text_hash in rows})
+            self.db.execute("DELETE FROM article_vectors WHERE article_id = ?", [article_id])
+            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+            self.db.execute("UPDATE articles SET copy_of = ? WHERE id = ? OR copy_of = ?", [row[0], article_id, article_id])
+        return removed
+
     def copies_of(self, article_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
         """The syndicated copies of each article, by key."""
         copies: dict[int, list[StoredArticle]] = {}

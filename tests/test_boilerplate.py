@@ -72,3 +72,20 @@ def test_an_article_never_loses_its_whole_body():
     units.append((2, 0, "Real text", "t2"))
     assert leave_out(units, "S", {("S", "b1")}) == ([units[0], units[2]], 1)
     assert leave_out(units, None, {("S", "b1")}) == (units, 0)
+
+
+def test_copies_that_differ_only_by_their_sources_boilerplate_are_folded(tmp_path):
+    shared = ("A storm closed the harbour bridge on Friday and ferries were cancelled.\n\n"
+              "Repairs will take a week, the port authority said in a statement.")
+    for seed, (source, sign_off) in enumerate((("Harbour Gazette", SIGN_OFFS[0]), ("Valley Post", SIGN_OFFS[1]))):
+        folder = tmp_path / source.split()[0].lower()
+        stories(folder, source, 12, seed, [sign_off])
+        (folder / "storm.txt").write_text(f"Storm shuts bridge\nSource: {source}\n\n{shared}\n\n{sign_off}",
+                                          encoding="utf-8")
+    with Archive.open(create=True) as archive:
+        report = archive.index([tmp_path])
+        assert report.boilerplate_texts == 2
+        [hit] = [h for h in archive.search("storm harbour bridge ferries", k=10) if h.article.title == "Storm shuts bridge"]
+        assert len(hit.copies) == 1 and {hit.article.source, hit.copies[0].source} == {"Harbour Gazette", "Valley Post"}
+        assert archive.check()["ok"]
+        assert np.array_equal(archive.vectors.ids(), archive.store.paragraph_ids())
