@@ -30,6 +30,7 @@ import numpy as np
 import sqlite_utils
 
 from ..errors import IndexFormatError
+from .paragraphs import normalize_text
 
 DATABASE_NAME = "newssearch.db"
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -318,6 +319,11 @@ class Store:
             [(key, json.dumps(value)) for key, value in values.items()],
         )
 
+    @property
+    def _dimension(self) -> int:
+        row = self.db.execute("SELECT value FROM settings WHERE key = 'dimension'").fetchone()
+        return int(json.loads(row[0])) if row else 0
+
     def generation(self) -> int:
         """Counts committed changes to paragraphs; the FAISS file records the one it matches."""
         row = self.db.execute("SELECT value FROM settings WHERE key = 'data_generation'").fetchone()
@@ -372,10 +378,13 @@ class Store:
         removed: list[int] = []
         if replace_id is not None:
             old_body = self.db.execute("SELECT body_hash FROM articles WHERE id = ?", [replace_id]).fetchone()[0]
-            if old_body == body or not self._hand_over_to_copy(replace_id, set()):
+            handed = None if old_body == body else self._hand_over_to_copy(replace_id, set())
+            if handed is None:
                 removed = [row[0] for row in self.db.execute(
                     "SELECT id FROM paragraphs WHERE article_id = ?", [replace_id])]
                 self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [replace_id])
+            else:
+                removed = handed
         original = None
         if body is not None:
             row = self.db.execute("SELECT id FROM articles WHERE body_hash = ? AND copy_of IS NULL AND id IS NOT ? "
@@ -404,22 +413,34 @@ class Store:
         _write_article_text(self.db, article_id)
         return WrittenArticle(article_id, removed, added, original)
 
-    def _hand_over_to_copy(self, article_id: int, leaving: set[int]) -> bool:
+    def _hand_over_to_copy(self, article_id: int, leaving: set[int]) -> list[int] | None:
         """Before an article loses its body (deleted or rewritten), its first remaining
         copy takes over its paragraphs (same ids, so FAISS is unchanged) and becomes
-        the article the other copies point to. False when it has no copy."""
+        the article the other copies point to. A headline that is not the copy's own
+        goes, and the copy is marked changed so the next run indexes its headline.
+        Returns the paragraph ids removed, or None when there is no copy."""
         heir = next((row[0] for row in self.db.execute(
             "SELECT id FROM articles WHERE copy_of = ? ORDER BY id", [article_id]) if row[0] not in leaving), None)
         if heir is None:
-            return False
+            return None
         self.db.execute("UPDATE paragraphs SET article_id = ? WHERE article_id = ?", [heir, article_id])
         self.db.execute("UPDATE articles SET copy_of = NULL WHERE id = ?", [heir])
         self.db.execute("UPDATE articles SET copy_of = ? WHERE copy_of = ?", [heir, article_id])
-        self.db.execute("DELETE FROM article_vectors WHERE article_id = ?", [heir])
-        self.db.execute("UPDATE article_vectors SET article_id = ? WHERE article_id = ?", [heir, article_id])
+        removed: list[int] = []
+        title = self.db.execute("SELECT title FROM articles WHERE id = ?", [heir]).fetchone()[0]
+        headlines = self.db.execute("SELECT id, text, text_hash FROM paragraphs WHERE article_id = ? AND position = 0",
+                                    [heir]).fetchall()
+        if any(text != normalize_text(title or "") for _, text, _ in headlines):
+            removed = [paragraph_id for paragraph_id, _, _ in headlines]
+            self.db.execute("DELETE FROM paragraphs WHERE article_id = ? AND position = 0", [heir])
+            self.delete_unused_vectors({text_hash for _, _, text_hash in headlines})
+            self.db.execute("UPDATE articles SET content_hash = '' WHERE id = ?", [heir])
+        self.db.execute("DELETE FROM article_vectors WHERE article_id IN (?, ?)", [heir, article_id])
         self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+        if self._dimension:
+            _write_article_vector(self.db, heir, self._dimension)
         _write_article_text(self.db, heir)
-        return True
+        return removed
 
     def delete_articles(self, article_ids: Sequence[int]) -> list[int]:
         """Delete articles and their paragraphs (an article's copy, if one stays, takes
@@ -429,7 +450,7 @@ class Store:
         for chunk, marks in _batches(article_ids):
             for (original,) in self.db.execute(
                     f"SELECT DISTINCT copy_of FROM articles WHERE copy_of IN ({marks})", chunk).fetchall():
-                self._hand_over_to_copy(original, leaving)
+                removed += self._hand_over_to_copy(original, leaving) or []
             removed += [r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
             self.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM article_vectors WHERE article_id IN ({marks})", chunk)

@@ -102,3 +102,24 @@ def test_evaluation_counts_a_hit_for_its_copies():
 
     assert _judged_id(FakeHit(), {"c": 1}) == "c"
     assert _judged_id(FakeHit(), {"x": 1}) == "a"
+
+
+def test_a_copy_with_its_own_headline_gets_it_back_when_it_takes_over(tmp_path, fake_embedder):
+    folder = tmp_path / "wires"
+    folder.mkdir()
+    story(folder, "a.txt", "Coast Wire")
+    story(folder, "b.txt", "Valley Herald", title="Coastal road shut by floods")
+    with Archive.open(create=True) as archive:
+        archive.index([folder])
+        (folder / "a.txt").unlink()
+        archive.index([folder])
+        [hit] = archive.search("coastal road floods", k=5)
+        assert hit.article.title == "Coastal road shut by floods"
+        assert all(p.position > 0 for p in archive.article(hit.article.id)[1])  # the other's headline went
+        consistent(archive)
+        fake_embedder.embedded.clear()
+        report = archive.index([folder])  # marked changed: its own headline is indexed
+        assert report.updated == 1 and fake_embedder.embedded == ["Coastal road shut by floods"]
+        headline = [p.text for p in archive.article(hit.article.id)[1] if p.position == 0]
+        assert headline == ["Coastal road shut by floods"]
+        consistent(archive)
