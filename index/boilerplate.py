@@ -9,7 +9,6 @@ and an article keeps its paragraphs when all of them would go.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 

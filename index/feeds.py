@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .dates import parse_date
-from .decoding import decode, looks_binary
 from .html import fragment_text
-from .records import MAX_DOCUMENT_BYTES, Article, Origin, ReadOptions, Skip, read_limited
+from .records import MAX_DOCUMENT_BYTES, Article, Origin, ReadOptions, Skip, read_document
 
 
 def _entry_text(entry: Any) -> str:
@@ -36,16 +35,11 @@ def _entry_date(entry: Any) -> str | None:
 def read_feed(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
     import feedparser
 
-    data = read_limited(stream, origin, MAX_DOCUMENT_BYTES)  # feeds are small; a larger file is a dump
-    if isinstance(data, Skip):
-        yield data
+    document = read_document(stream, origin, MAX_DOCUMENT_BYTES)  # feeds are small; a larger file is a dump
+    if isinstance(document, Skip):
+        yield document
         return
-    if looks_binary(data):
-        yield Skip(origin.key, "binary content")
-        return
-    if not decode(data).strip():
-        yield Skip(origin.key, "no article text", empty=True)
-        return
+    data = document[0]
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version"):
         yield Skip(origin.key, "not a feed")

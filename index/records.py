@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable
 
 from .dates import parse_date
+from .decoding import decode, looks_binary
 
 ID_FIELDS = ("_id", "id", "doc_id", "docid", "guid", "uuid")
 TITLE_FIELDS = ("title", "headline")
@@ -209,6 +210,20 @@ def read_limited(stream: IO[bytes], origin: Origin, limit: int) -> bytes | Skip:
     if len(data) > limit:
         return Skip(origin.key, too_large(limit))
     return data
+
+
+def read_document(stream: IO[bytes], origin: Origin, limit: int) -> tuple[bytes, str] | Skip:
+    """The bytes and text of a whole-file document, or a skip: too large, binary, or
+    holding nothing but white space."""
+    data = read_limited(stream, origin, limit)
+    if isinstance(data, Skip):
+        return data
+    if looks_binary(data):
+        return Skip(origin.key, "binary content")
+    text = decode(data)
+    if not text.strip():
+        return Skip(origin.key, "no article text", empty=True)
+    return data, text
 
 
 def bounded_lines(stream: IO[bytes] | io.TextIOBase, limit: int = MAX_ARTICLE_BYTES) -> Iterator[Any]:

@@ -27,8 +27,8 @@ from .html import read_html
 from .metadata import complete
 from .records import (  # noqa: F401 - the readers' types, imported from here by callers
     AUTHOR_FIELDS, DATE_FIELDS, ID_FIELDS, MAX_ARTICLE_BYTES, MAX_DOCUMENT_BYTES, SOURCE_FIELDS, TEXT_FIELDS,
-    TITLE_FIELDS, URL_FIELDS, Article, Origin, ReadOptions, Skip, bounded_lines, byte_counter, read_limited,
-    record_to_article, too_large,
+    TITLE_FIELDS, URL_FIELDS, Article, Origin, ReadOptions, Skip, bounded_lines, byte_counter, read_document,
+    read_limited, record_to_article, too_large,
 )
 from .tables import read_table
 from .warc import read_warc
@@ -190,15 +190,12 @@ def read_stdin_jsonl(stream: IO[bytes], options: ReadOptions | None = None) -> I
 
 def _read_text_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
     take_bytes = byte_counter(origin)
-    data = read_limited(stream, origin, MAX_ARTICLE_BYTES)
-    if isinstance(data, Skip):
-        yield data
-        return
-    if looks_binary(data):
-        yield Skip(origin.key, "binary content")
+    document = read_document(stream, origin, MAX_ARTICLE_BYTES)
+    if isinstance(document, Skip):
+        yield document
         return
     markdown = origin.name.lower().endswith((".md", ".markdown"))
-    fields, body = parse_text_article(decode(data), markdown=markdown)
+    fields, body = parse_text_article(document[1], markdown=markdown)
     if not body.strip():
         yield Skip(origin.key, "no article text", empty=True)
         return
@@ -304,17 +301,11 @@ def _read_json_lines(stream: IO[bytes], origin: Origin, options: ReadOptions) ->
 
 def _read_json_file(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterator[Article | Skip]:
     take_bytes = byte_counter(origin)
-    data = read_limited(stream, origin, MAX_DOCUMENT_BYTES)
-    if isinstance(data, Skip):
-        yield data
+    document = read_document(stream, origin, MAX_DOCUMENT_BYTES)
+    if isinstance(document, Skip):
+        yield document
         return
-    if looks_binary(data):
-        yield Skip(origin.key, "binary content")
-        return
-    text = decode(data)
-    if not text.strip():
-        yield Skip(origin.key, "no article text", empty=True)
-        return
+    data, text = document
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
