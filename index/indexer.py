@@ -13,16 +13,18 @@ from pathlib import Path
 import numpy as np
 
 from . import boilerplate
-from .embedders import Embedder
-from .prefetch import prefetch
+from .embedders import FORWARD_BATCH, Embedder
 from .paragraphs import PARAGRAPHING_VERSION, normalize_text, split_paragraphs, window_paragraph
+from .prefetch import prefetch
 from .report import IndexReport, Progress, SilentProgress
 from .sources import STDIN, Article, ReadOptions, Skip, collect_files, read_file
 from .store import Store
 from .vectors import VectorIndex
 
 ARTICLES_PER_BATCH = 200
-TEXTS_PER_EMBED_CALL = 64
+# Distinct new texts of a whole batch are sorted by length, then embedded this many
+# at a time: one forward pass each, padded only to the longest of similar texts.
+TEXTS_PER_EMBED_CALL = FORWARD_BATCH
 
 
 def text_hash(text: str) -> str:
@@ -192,10 +194,14 @@ class Indexer:
         if not texts:
             self.progress.advance(bytes_done=bytes_total)
             return [], np.zeros((0, self.vectors.dimension), dtype=np.float32)
-        # Sorted by length so each model batch pads little.
-        order = sorted(texts, key=lambda digest: len(texts[digest]))
-        chunks = []
         started = time.perf_counter()
+        # Sorted by token count so each forward pass pads little. Counted with the
+        # special tokens the model adds; a window never exceeds max_tokens.
+        digests = list(texts)
+        tokens = {d: min(n, embedder.max_tokens) + 2
+                  for d, n in zip(digests, embedder.count_tokens([texts[d] for d in digests]))}
+        order = sorted(digests, key=tokens.__getitem__)
+        chunks = []
         done_bytes = 0
         for start in range(0, len(order), TEXTS_PER_EMBED_CALL):
             batch = order[start:start + TEXTS_PER_EMBED_CALL]
@@ -205,6 +211,8 @@ class Indexer:
             self.progress.advance(bytes_done=share, paragraphs=len(batch))
         self.report.embed_seconds += time.perf_counter() - started
         self.report.texts_embedded += len(order)
+        self.report.tokens_embedded += sum(tokens.values())
+        self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
         return order, np.vstack(chunks)
 
     def _remove_boilerplate(self) -> None:
