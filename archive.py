@@ -259,10 +259,15 @@ class Archive:
                     reason = "inconsistent"
                 except RuntimeError:
                     reason = "unreadable"
-            vectors = VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension))
+            vectors = self._build_vectors(dimension)
         self.notices.append(f"vector index {reason}; rebuilt it from the stored vectors")
         self._save_vectors(vectors, generation)
         return vectors
+
+    def _build_vectors(self, dimension: int) -> VectorIndex:
+        """The FAISS index from SQLite's vectors, exact or approximate by their number."""
+        return VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension),
+                                 count=self.store.paragraph_count())
 
     @staticmethod
     def _stale_vector_file(path: Path, recorded: dict[str, Any] | None, generation: int) -> str | None:
@@ -323,6 +328,8 @@ class Archive:
                 self._vectors = None  # another writer may have changed the data since this archive was opened
                 indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress, read_options)
                 report = indexer.run(paths)
+                if self.vectors.needs_rebuild():  # outgrew its IVF lists, or shrank below the switch point
+                    self._vectors = self._build_vectors(self.vectors.dimension)
             except (sqlite3.DatabaseError, OSError) as error:
                 raise IndexWriteError(f"cannot write to the index at {self.directory} ({error}); the batch in "
                                       "progress was rolled back and everything committed before it is kept") from None
@@ -418,7 +425,7 @@ class Archive:
             self._refuse_if_read_only()
             with self._lock:
                 done = repair_index(self.store, dimension)
-                self._vectors = VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension))
+                self._vectors = self._build_vectors(dimension)
                 self._save_vectors(self._vectors, self.store.generation())
                 done.append("rebuilt the FAISS file from the stored vectors")
                 self._article_vectors = self._lead_vectors = None

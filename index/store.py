@@ -585,6 +585,9 @@ class Store:
             found.update(self.db.execute(f"SELECT id, article_id FROM paragraphs WHERE id IN ({marks})", chunk).fetchall())
         return found
 
+    def paragraph_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM paragraphs").fetchone()[0])
+
     def has_paragraphs(self) -> bool:
         return self.db.execute("SELECT 1 FROM paragraphs LIMIT 1").fetchone() is not None
 

@@ -2,7 +2,13 @@
 
 It is derived data: SQLite holds every vector, so the file can always be rebuilt.
 `VectorIndex` is the small interface the rest of newssearch uses (add, remove,
-search, save, load, count); the exact inner-product index is the reference.
+search, save, load, count). Behind it is one of two backends (`backends.py`): exact
+search up to `SWITCH_POINT` vectors, an approximate IVF index beyond. The exact index
+is the reference the approximate one is tested against. The kind is the type of the
+FAISS index in the file, so a file says what it is.
+
+Files are opened memory-mapped (the vectors stay on disk until a search reads them);
+a mapped index cannot be changed, so the first add or remove takes a private copy.
 """
 
 from __future__ import annotations
@@ -15,27 +21,65 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .backends import EXACT, ExactBackend, IvfBackend, backend_for, lists_for, training_size
+
 FAISS_NAME = "vectors.faiss"
+
+# Up to this many vectors the exact index is used, beyond it the approximate one.
+# Measured by `benchmarks/scale.py --switch` (docs/benchmarks.md, "Vectors at scale"):
+# on the 2-core reference machine one exact query over MiniLM vectors (384 floats)
+# takes its p95 past 25 ms (half the 50 ms budget of a whole query) near 50,000
+# vectors, where the IVF index answers in about a millisecond with recall@10 >= 0.95.
+SWITCH_POINT = 50_000
+# An IVF index is rebuilt (from SQLite) when it holds this many times the vectors
+# its number of lists suits, or fewer than half the switch point.
+REBUILD_GROWTH = 4
 
 
 class VectorIndex:
-    """Exact inner-product search over (optionally normalised) paragraph vectors."""
+    """Inner-product search over (optionally normalised) paragraph vectors."""
 
-    def __init__(self, dimension: int, index: faiss.Index | None = None):
+    def __init__(self, dimension: int, index: faiss.Index | None = None, mapped: bool = False):
         self.dimension = dimension
-        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._backend: ExactBackend | IvfBackend = (backend_for(index) if index is not None
+                                                    else ExactBackend.empty(dimension))
+        self._mapped = mapped
+        self._auto = True  # become approximate when an add crosses the switch point
+        self._expected = 0  # while building: how many vectors are coming
 
     @classmethod
-    def build(cls, dimension: int, batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> VectorIndex:
+    def build(cls, dimension: int, batches: Iterable[tuple[np.ndarray, np.ndarray]],
+              count: int | None = None) -> VectorIndex:
+        """An index of every (ids, vectors) batch. With `count`, the number of vectors
+        the batches hold, the kind is chosen by size (exact up to `SWITCH_POINT`);
+        without it the index is exact (small in-memory indexes)."""
         index = cls(dimension)
+        index._auto = count is not None
+        index._expected = count or 0
         for ids, vectors in batches:
             index.add(ids, vectors)
+        index._expected = 0
         return index
 
     @classmethod
-    def load(cls, path: Path) -> VectorIndex:
-        index = faiss.read_index(str(path))
-        return cls(index.d, index)
+    def load(cls, path: Path, mmap: bool = True) -> VectorIndex:
+        flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        index = faiss.read_index(str(path), flags)
+        return cls(index.d, index, mapped=mmap)
+
+    @property
+    def kind(self) -> str:
+        """"exact" or "ivf-sq8"."""
+        return self._backend.kind
+
+    def needs_rebuild(self) -> bool:
+        """Whether a rebuild from the stored vectors would choose differently: an
+        approximate index that has outgrown its lists or shrunk below the switch point
+        (an exact one becomes approximate by itself when it grows)."""
+        backend = self._backend
+        if backend.kind == EXACT:
+            return False
+        return len(self) > REBUILD_GROWTH * backend.sized_for() or len(self) < SWITCH_POINT // 2
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
@@ -47,7 +91,7 @@ class VectorIndex:
         return that name; the caller renames it into place."""
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
-            faiss.write_index(self._index, str(temporary))
+            faiss.write_index(self._backend.index, str(temporary))
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
         except BaseException:
@@ -56,22 +100,38 @@ class VectorIndex:
         return temporary
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return len(self._backend)
 
     def ids(self) -> np.ndarray:
         """Every id in the index, sorted."""
-        return np.sort(faiss.vector_to_array(self._index.id_map).astype(np.int64))
+        return self._backend.ids()
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if len(ids):
-            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
-                                     np.ascontiguousarray(ids, dtype=np.int64))
+        if not len(ids):
+            return
+        self._writable()
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        backend = self._backend
+        if (self._auto and isinstance(backend, ExactBackend)
+                and len(backend) + len(ids) > SWITCH_POINT and self._enough_to_train(len(backend) + len(ids))):
+            held_ids, held = backend.contents()
+            ids, vectors = np.concatenate([held_ids, ids]), np.concatenate([held, vectors])
+            self._backend = backend = IvfBackend.trained(vectors, max(len(ids), self._expected))
+        backend.add(ids, vectors)
+
+    def _enough_to_train(self, held: int) -> bool:
+        """While building with a known count, keep vectors exact until there are enough
+        to train the lists that count asks for."""
+        expected = self._expected
+        return held >= min(expected, training_size(lists_for(expected))) if expected else True
 
     def remove(self, ids: Iterable[int]) -> int:
         ids = np.fromiter(ids, dtype=np.int64)
         if not len(ids):
             return 0
-        return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
+        self._writable()
+        return self._backend.remove(ids)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Up to k (id, score) pairs, best first; with `allowed`, only among those ids
@@ -80,14 +140,19 @@ class VectorIndex:
         if k <= 0:
             return []
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        if allowed is None:
-            scores, ids = self._index.search(query, k)
-        else:
+        if allowed is not None:
             if not len(allowed):
                 return []
-            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            scores, ids = self._index.search(query, min(k, len(allowed)), params=faiss.SearchParameters(sel=selector))
+            k = min(k, len(allowed))
+        scores, ids = self._backend.search(query, k, allowed)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def _writable(self) -> None:
+        """A mapped index is read-only (FAISS aborts the process on a write): copy it
+        into memory first."""
+        if self._mapped:
+            self._backend = backend_for(faiss.deserialize_index(faiss.serialize_index(self._backend.index)))
+            self._mapped = False
 
 
 def file_identity(path: Path) -> dict[str, int | str]:

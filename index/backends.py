@@ -1,0 +1,178 @@
+"""The two kinds of FAISS index behind `VectorIndex`, with one small interface.
+
+`ExactBackend` (every vector compared, float32) is the reference; `IvfBackend`
+(IVF lists of 8-bit scalar-quantised vectors) is what is used past the switch point
+in `vectors.py`, and is tested against the exact one. Both take SQLite row ids as
+FAISS ids and apply filters inside the search with an ID selector. The kind is the
+type of the FAISS index, so it is recorded in the file itself, as are the IVF's
+number of lists and default lists probed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import faiss
+import numpy as np
+
+EXACT = "exact"
+IVF = "ivf-sq8"
+
+# IVF settings, from `benchmarks/scale.py` (see docs/benchmarks.md, "Vectors at scale").
+LISTS_PER_SQRT = 2  # lists ~ 2 * sqrt(n), rounded to a power of two
+MIN_LISTS, MAX_LISTS = 64, 16_384
+PROBE_SHARE = 1 / 64  # lists probed by default: this share of them ...
+MIN_PROBE = 48  # ... but at least this many
+TRAIN_PER_LIST = 50  # k-means training points per list (FAISS asks for >= 39)
+TRAIN_ITERATIONS = 10
+SEED = 1234
+
+
+class Backend(Protocol):
+    kind: str
+    index: faiss.Index
+
+    def __len__(self) -> int: ...
+    def ids(self) -> np.ndarray: ...
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def remove(self, ids: np.ndarray) -> int: ...
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def id_selector(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray | None]:
+    """A selector for `allowed` ids, and the array it reads (keep it alive while the
+    selector is used). Row ids are dense, so a bitmap is usually smaller and faster
+    than a hash set; a set is used when the ids are few and spread out."""
+    allowed = np.ascontiguousarray(allowed, dtype=np.int64)
+    top = int(allowed.max()) + 1
+    if allowed.min() >= 0 and top <= 320 * len(allowed):
+        bits = np.zeros(top, dtype=bool)
+        bits[allowed] = True
+        bitmap = np.packbits(bits, bitorder="little")
+        return faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap)), bitmap  # n: bytes
+    return faiss.IDSelectorBatch(allowed), None
+
+
+class ExactBackend:
+    """Inner products with every vector: `IndexIDMap2(IndexFlatIP)`."""
+
+    kind = EXACT
+
+    def __init__(self, index: faiss.Index):
+        self.index = index
+
+    @classmethod
+    def empty(cls, dimension: int) -> ExactBackend:
+        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        return np.sort(faiss.vector_to_array(self.index.id_map).astype(np.int64))
+
+    def contents(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of everything held, in insertion order."""
+        flat = faiss.downcast_index(self.index.index)
+        vectors = faiss.rev_swig_ptr(flat.get_xb(), len(self) * flat.d).reshape(len(self), flat.d)
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64), vectors.copy()
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.index.add_with_ids(vectors, ids)
+
+    def remove(self, ids: np.ndarray) -> int:
+        return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is None:
+            return self.index.search(query, k)
+        selector, _keep = id_selector(allowed)
+        return self.index.search(query, k, params=faiss.SearchParameters(sel=selector))
+
+
+def lists_for(count: int) -> int:
+    """Number of IVF lists for `count` vectors: about 2 * sqrt(count), a power of two."""
+    target = LISTS_PER_SQRT * math.sqrt(max(count, 1))
+    return int(min(MAX_LISTS, max(MIN_LISTS, 2 ** round(math.log2(target)))))
+
+
+def probes_for(lists: int) -> int:
+    return min(lists, max(MIN_PROBE, round(lists * PROBE_SHARE)))
+
+
+def training_size(lists: int) -> int:
+    return TRAIN_PER_LIST * lists
+
+
+class IvfBackend:
+    """`IndexIVFScalarQuantizer` (8 bits a dimension, inner product) holding the ids
+    itself. Unfiltered searches probe `nprobe` lists; a filter probes more, in
+    proportion to how few ids it allows, and if that still finds fewer than k hits
+    while k exist, every list is probed, which finds every allowed vector."""
+
+    kind = IVF
+
+    def __init__(self, index: faiss.Index):
+        self.index = index
+
+    @classmethod
+    def trained(cls, sample: np.ndarray, count: int) -> IvfBackend:
+        """An empty IVF index for about `count` vectors, its lists trained on `sample`
+        (a spherical k-means: the vectors are unit length, compared by inner product)."""
+        dimension = sample.shape[1]
+        lists = min(lists_for(count), max(1, len(sample) // 39))
+        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension, lists,
+                                              faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT, False)
+        index.cp.spherical = True
+        index.cp.niter = TRAIN_ITERATIONS
+        index.cp.seed = SEED
+        index.cp.max_points_per_centroid = TRAIN_PER_LIST * 2
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        index.nprobe = probes_for(lists)
+        return cls(index)
+
+    @property
+    def lists(self) -> int:
+        return int(self.index.nlist)
+
+    def sized_for(self) -> int:
+        """The number of vectors this many lists suit (the inverse of `lists_for`)."""
+        return int((self.lists / LISTS_PER_SQRT) ** 2)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        lists = self.index.invlists
+        found = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                 for i in range(self.lists) if lists.list_size(i)]
+        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.index.add_with_ids(vectors, ids)
+
+    def remove(self, ids: np.ndarray) -> int:
+        return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is None:
+            return self.index.search(query, k)
+        selector, _keep = id_selector(allowed)
+        wanted = min(k, len(allowed))
+        share = len(allowed) / max(len(self), 1)
+        probes = min(self.lists, math.ceil(self.index.nprobe / max(share, 1e-9)))
+        while True:
+            scores, ids = self.index.search(query, k, params=faiss.SearchParametersIVF(sel=selector, nprobe=probes))
+            if probes >= self.lists or int((ids[0] >= 0).sum()) >= wanted:
+                return scores, ids
+            probes = self.lists
+
+
+def backend_for(index: faiss.Index) -> ExactBackend | IvfBackend:
+    """The backend for an index read from a file."""
+    if isinstance(index, faiss.IndexIDMap2):
+        return ExactBackend(index)
+    if isinstance(index, faiss.IndexIVF):
+        return IvfBackend(index)
+    raise RuntimeError(f"unexpected FAISS index type {type(index).__name__}")

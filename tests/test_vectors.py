@@ -1,0 +1,143 @@
+"""The approximate vector index against the exact reference, and the choice between them.
+
+Small switch points (monkeypatched) make a few thousand vectors enough."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from newssearch import Archive
+from newssearch.index import vectors as vector_module
+from newssearch.index.backends import EXACT, IVF
+from newssearch.index.vectors import FAISS_NAME, VectorIndex
+
+DIMENSION = 48
+COUNT = 4000
+
+
+def clustered(count: int, seed: int, centres: int = 40) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    middle = np.random.default_rng(0).standard_normal((centres, DIMENSION)).astype(np.float32)
+    x = middle[rng.integers(0, centres, count)] + 0.6 * rng.standard_normal((count, DIMENSION)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+VECTORS = clustered(COUNT, 1)
+IDS = np.arange(COUNT, dtype=np.int64) * 3 + 7  # row ids with gaps
+QUERIES = clustered(60, 2)
+
+
+def batches(size: int = 500):
+    for start in range(0, COUNT, size):
+        yield IDS[start:start + size], VECTORS[start:start + size]
+
+
+@pytest.fixture
+def small_switch(monkeypatch):
+    monkeypatch.setattr(vector_module, "SWITCH_POINT", 1000)
+
+
+@pytest.fixture
+def exact():
+    return VectorIndex.build(DIMENSION, batches())
+
+
+@pytest.fixture
+def approximate(small_switch):
+    index = VectorIndex.build(DIMENSION, batches(), count=COUNT)
+    assert index.kind == IVF
+    return index
+
+
+def recall_at_10(approximate: VectorIndex, exact: VectorIndex, allowed: np.ndarray | None = None) -> float:
+    found = []
+    for query in QUERIES:
+        truth = {i for i, _ in exact.search(query, 10, allowed)}
+        found.append(len(truth & {i for i, _ in approximate.search(query, 10, allowed)}) / len(truth))
+    return float(np.mean(found))
+
+
+def test_approximate_recall_against_exact(approximate, exact):
+    assert recall_at_10(approximate, exact) >= 0.95
+    assert np.array_equal(approximate.ids(), np.sort(IDS))
+    assert len(approximate) == COUNT
+
+
+def test_filters_return_k_hits_within_the_filter(approximate, exact):
+    rng = np.random.default_rng(3)
+    for share in (0.5, 0.05, 0.003):
+        allowed = np.sort(rng.choice(IDS, max(3, int(COUNT * share)), replace=False))
+        for query in QUERIES[:10]:
+            hits = approximate.search(query, 10, allowed)
+            assert len(hits) == min(10, len(allowed))
+            assert set(i for i, _ in hits) <= set(allowed.tolist())
+        assert recall_at_10(approximate, exact, allowed) >= 0.95
+    few = IDS[[5, 1234, 3999]]  # fewer than k: all of them
+    assert sorted(i for i, _ in approximate.search(QUERIES[0], 10, few)) == sorted(few.tolist())
+    spread = np.array([IDS[0], 10**12], dtype=np.int64)  # far apart: a hash set, not a bitmap
+    assert [i for i, _ in approximate.search(QUERIES[0], 10, spread)] == [IDS[0]]
+    assert approximate.search(QUERIES[0], 10, np.zeros(0, dtype=np.int64)) == []
+
+
+def test_remove(approximate, exact):
+    gone = IDS[:COUNT // 2]
+    assert approximate.remove(gone) == len(gone) == exact.remove(gone)
+    assert np.array_equal(approximate.ids(), exact.ids())
+    for query in QUERIES[:10]:
+        assert not {i for i, _ in approximate.search(query, 50)} & set(gone.tolist())
+    assert recall_at_10(approximate, exact) >= 0.95
+
+
+@pytest.mark.parametrize("kind", [EXACT, IVF])
+def test_save_and_memory_mapped_load(tmp_path, small_switch, kind):
+    index = VectorIndex.build(DIMENSION, batches(), count=COUNT if kind == IVF else None)
+    path = tmp_path / FAISS_NAME
+    index.save(path)
+    saved = path.read_bytes()
+    loaded = VectorIndex.load(path)
+    assert loaded.kind == kind and loaded._mapped
+    assert np.array_equal(loaded.ids(), index.ids())
+    for query in QUERIES[:5]:
+        assert loaded.search(query, 10) == index.search(query, 10)
+    # A write takes a private copy: the mapped file is never changed.
+    loaded.remove(IDS[:10])
+    loaded.add(IDS[:10], VECTORS[:10])
+    assert not loaded._mapped and len(loaded) == COUNT
+    assert path.read_bytes() == saved
+
+
+def test_kind_is_chosen_by_size(small_switch):
+    assert VectorIndex.build(DIMENSION, batches(), count=COUNT).kind == IVF
+    assert VectorIndex.build(DIMENSION, batches()).kind == EXACT  # no count: small in-memory indexes
+    below = VectorIndex.build(DIMENSION, ((IDS[:900], VECTORS[:900]),), count=900)
+    assert below.kind == EXACT
+
+
+def test_adding_past_the_switch_point_becomes_approximate(small_switch, exact):
+    growing = VectorIndex(DIMENSION)
+    for ids, vectors in batches(300):
+        growing.add(ids, vectors)
+        assert growing.kind == (EXACT if len(growing) <= 1000 else IVF)
+    assert np.array_equal(growing.ids(), np.sort(IDS))
+    assert recall_at_10(growing, exact) >= 0.95
+    # trained for ~1,200 vectors, it holds 4,000: a rebuild would choose more lists
+    assert growing.needs_rebuild()
+    assert not exact.needs_rebuild()
+
+
+def test_an_archive_past_the_switch_point_uses_the_approximate_index(corpus, monkeypatch):
+    monkeypatch.setattr(vector_module, "SWITCH_POINT", 8)
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+        assert archive.vectors.kind == IVF
+        hits = archive.search("troops near Ukraine", k=3, mode="semantic")
+        assert hits
+    with Archive.open() as archive:
+        assert VectorIndex.load(archive.directory / FAISS_NAME).kind == IVF
+        assert archive.check()["ok"]
+        assert [h.article.id for h in archive.search("troops near Ukraine", k=3, mode="semantic")] == \
+            [h.article.id for h in hits]
+        (archive.directory / FAISS_NAME).unlink()
+        assert archive.check(repair=True)["ok"]
+        assert VectorIndex.load(archive.directory / FAISS_NAME).kind == IVF
