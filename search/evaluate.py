@@ -95,15 +95,16 @@ def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
     for number, query_id in enumerate(judged):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
                                query_vector=vectors[number] if vectors is not None else None, **options)
-        rankings[query_id] = [_judged_id(hit, task.qrels[query_id]) for hit in hits]
+        rankings[query_id] = [doc_id for hit in hits for doc_id in _judged_ids(hit, task.qrels[query_id])]
     return rankings, time.perf_counter() - started
 
 
-def _judged_id(hit: Hit, relevant: dict[str, int]) -> str:
-    """A hit stands for its syndicated copies too (same text, other ids): the first of
-    its ids that is judged relevant, else its own."""
+def _judged_ids(hit: Hit, relevant: dict[str, int]) -> list[str]:
+    """The ids a hit stands for in a ranking: it is shown once for itself and its
+    syndicated copies (same text, other ids), so those of them judged relevant, in
+    order, else its own."""
     ids = [article.doc_id or str(article.id) for article in (hit.article, *hit.copies)]
-    return next((doc_id for doc_id in ids if relevant.get(doc_id, 0) > 0), ids[0])
+    return [doc_id for doc_id in ids if relevant.get(doc_id, 0) > 0] or ids[:1]
 
 
 def evaluation_summary(task: Task, mode: str, metrics: dict[str, float], index_report: dict[str, Any],

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from newssearch import Archive
 from newssearch.cli.app import app
-from newssearch.search.evaluate import _judged_id
+from newssearch.search.evaluate import _judged_ids
 
 BODY = ("Floods closed the coastal road on Sunday after three days of heavy rain.\n\n"
         "Engineers said the bridge at the river mouth would stay shut until repairs are made.")
@@ -100,8 +100,9 @@ def test_evaluation_counts_a_hit_for_its_copies():
     class FakeHit:
         article, copies = Stored("a"), [Stored("b"), Stored("c")]
 
-    assert _judged_id(FakeHit(), {"c": 1}) == "c"
-    assert _judged_id(FakeHit(), {"x": 1}) == "a"
+    assert _judged_ids(FakeHit(), {"c": 1}) == ["c"]
+    assert _judged_ids(FakeHit(), {"a": 1, "c": 1}) == ["a", "c"]
+    assert _judged_ids(FakeHit(), {"x": 1}) == ["a"]
 
 
 def test_a_copy_with_its_own_headline_gets_it_back_when_it_takes_over(tmp_path, fake_embedder):
