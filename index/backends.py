@@ -108,8 +108,8 @@ def training_size(lists: int) -> int:
 class IvfBackend:
     """`IndexIVFScalarQuantizer` (8 bits a dimension, inner product) holding the ids
     itself. Unfiltered searches probe `nprobe` lists; a filter probes more, in
-    proportion to how few ids it allows, and if that still finds fewer than k hits
-    while k exist, every list is probed, which finds every allowed vector."""
+    proportion to how few ids it allows. While that finds fewer than k hits and k
+    exist, more lists are probed, up to all of them (which finds every vector)."""
 
     kind = IVF
 
@@ -156,17 +156,22 @@ class IvfBackend:
         return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        if allowed is None:
-            return self.index.search(query, k)
-        selector, _keep = id_selector(allowed)
-        wanted = min(k, len(allowed))
-        share = len(allowed) / max(len(self), 1)
-        probes = min(self.lists, math.ceil(self.index.nprobe / max(share, 1e-9)))
+        params = faiss.SearchParametersIVF()
+        available = len(self)
+        if allowed is not None:
+            selector, _keep = id_selector(allowed)  # both must outlive the search
+            params.sel = selector
+            available = len(allowed)
+        wanted = min(k, available)
+        # A filter allowing a share s of the vectors probes nprobe / s lists, to meet
+        # as many allowed vectors as an unfiltered search meets vectors.
+        probes = min(self.lists, math.ceil(self.index.nprobe * len(self) / max(available, 1)))
         while True:
-            scores, ids = self.index.search(query, k, params=faiss.SearchParametersIVF(sel=selector, nprobe=probes))
+            params.nprobe = probes
+            scores, ids = self.index.search(query, k, params=params)
             if probes >= self.lists or int((ids[0] >= 0).sum()) >= wanted:
                 return scores, ids
-            probes = self.lists
+            probes = min(self.lists, probes * 4)  # too few in the lists probed (a deep search, or a filter)
 
 
 def backend_for(index: faiss.Index) -> ExactBackend | IvfBackend:

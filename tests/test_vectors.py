@@ -64,6 +64,11 @@ def test_approximate_recall_against_exact(approximate, exact):
     assert len(approximate) == COUNT
 
 
+def test_a_deep_search_returns_k_hits(approximate):
+    assert len(approximate.search(QUERIES[0], 3000)) == 3000
+    assert len(approximate.search(QUERIES[0], 10**6)) == COUNT
+
+
 def test_filters_return_k_hits_within_the_filter(approximate, exact):
     rng = np.random.default_rng(3)
     for share in (0.5, 0.05, 0.003):
