@@ -7,7 +7,11 @@
             print(hit.rank, hit.article.title, hit.paragraphs[0].text)
 """
 
-from .archive import Archive, default_index_dir
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ArticleNotFoundError,
     FilterError,
@@ -20,8 +24,26 @@ from .errors import (
     ModelMismatchError,
     NewssearchError,
 )
-from .index.report import IndexReport
-from .search.searcher import Hit, ParagraphHit
+
+if TYPE_CHECKING:
+    from .archive import Archive
+    from .index.locations import default_index_dir
+    from .index.report import IndexReport
+    from .search.searcher import Hit, ParagraphHit
+
+# Imported when first used, so that `import newssearch.cli` (the command line) can
+# start work before numpy and FAISS load.
+_LAZY = {"Archive": ".archive", "default_index_dir": ".index.locations", "IndexReport": ".index.report",
+         "Hit": ".search.searcher", "ParagraphHit": ".search.searcher"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'newssearch' has no attribute '{name}'")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Archive", "default_index_dir", "Hit", "ParagraphHit", "IndexReport",

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +20,12 @@ from .errors import (
     InputError,
     ModelMismatchError,
 )
+from .index import preload
 from .index.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
-from .index.paragraphs import PARAGRAPHING_VERSION
-from .index.query_model import OnnxEmbedder, file_signature
-from .index.query_model import export as export_query_model
+from .index.locations import INDEX_ENV, default_index_dir  # noqa: F401 - part of this module's API
 from .index.lock import WriteLock
+from .index.paragraphs import PARAGRAPHING_VERSION
+from .index.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
 from .index.vectors import FAISS_NAME, VectorIndex, file_identity, sync_directory
@@ -35,19 +35,8 @@ from .search.searcher import Hit, Searcher
 if TYPE_CHECKING:
     from .index.records import ReadOptions
 
-INDEX_ENV = "NEWSSEARCH_INDEX"
 STDIN = "-"  # as a path to index: JSON Lines on standard input
 FORMAT_VERSION = 1
-
-
-def default_index_dir() -> Path:
-    """$NEWSSEARCH_INDEX, else the user's data directory (e.g. ~/.local/share/newssearch/index)."""
-    configured = os.environ.get(INDEX_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("newssearch", appauthor=False)) / "index"
 
 
 def _version() -> str:
@@ -57,29 +46,6 @@ def _version() -> str:
         return version("newssearch")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "unknown"
-
-
-class Background:
-    """A function running in a thread; `result()` waits for it and returns its value
-    or raises its exception."""
-
-    def __init__(self, function: Callable[..., Any], *args: Any):
-        self._outcome: tuple[Any, BaseException | None] = (None, None)
-        self._thread = threading.Thread(target=self._run, args=(function, *args), daemon=True)
-        self._thread.start()
-
-    def _run(self, function: Callable[..., Any], *args: Any) -> None:
-        try:
-            self._outcome = (function(*args), None)
-        except BaseException as error:  # handed to the caller by result()
-            self._outcome = (None, error)
-
-    def result(self) -> Any:
-        self._thread.join()
-        value, error = self._outcome
-        if error is not None:
-            raise error
-        return value
 
 
 class Archive:
@@ -94,7 +60,7 @@ class Archive:
         self._article_vectors: VectorIndex | None = None
         self._lead_vectors: VectorIndex | None = None
         self._query_embedder: Embedder | None = None
-        self._query_loading: Background | None = None
+        self._query_loading: preload.Background | None = None
         self._light_model_checked = False
         self._lock = WriteLock(directory)
         self.notices: list[str] = []
@@ -160,7 +126,7 @@ class Archive:
             if self._query_loading is not None:
                 try:
                     light = self._query_loading.result()
-                except (OSError, ImportError, RuntimeError, ValueError) as error:
+                except Exception as error:  # noqa: BLE001 - any failure of the light model means: use the model
                     self.notices.append(f"light query model unusable ({error}); queries load sentence-transformers")
                 self._query_loading = None
             self._query_embedder = light or self.embedder
@@ -173,9 +139,13 @@ class Archive:
         if self._query_embedder is not None or self._query_loading is not None or self._light_model_checked:
             return
         self._light_model_checked = True
-        settings = self._light_model_settings()
-        if settings is not None:
-            self._query_loading = Background(OnnxEmbedder, self.model_name, self.directory, settings)
+        if self._embedder is None:
+            self._query_loading = preload.take(self.directory)  # started by the command line
+        if self._query_loading is None:
+            settings = self._light_model_settings()
+            if settings is not None:
+                self._query_loading = preload.Background(preload.load_light_model, self.model_name, self.directory,
+                                                         settings)
 
     def _light_model_settings(self) -> dict[str, Any] | None:
         """The recorded light query model, when there is one to use."""
@@ -189,7 +159,7 @@ class Archive:
         if settings is None:  # the model could not be exported; said so when indexing
             return None
         try:
-            if file_signature(self.directory / settings["file"]) != settings["signature"]:
+            if preload.signature(self.directory / settings["file"]) != settings["signature"]:
                 raise OSError("changed since it was exported")
         except OSError as error:
             self.notices.append(f"light query model unusable ({error}); queries load sentence-transformers")

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .preload import signature as file_signature
+
 ONNX_NAME = "query-model.onnx"
 TOKENIZER_NAME = "query-tokenizer.json"
 PARITY = 0.9999
@@ -28,11 +30,6 @@ PARITY_TEXTS = [
     "The cup final was postponed after heavy rain flooded the stadium " * 30,
 ]
 POOLINGS = {"mean", "cls"}
-
-
-def file_signature(path: Path) -> dict[str, int]:
-    stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 class OnnxEmbedder:

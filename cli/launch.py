@@ -1,0 +1,35 @@
+"""The `newssearch` command's entry point.
+
+Parsing the command line imports the whole library (numpy, FAISS, SQLite helpers):
+about half of a cold query. A query's light model can load meanwhile, so before
+handing the arguments to the Typer app this looks for a `query` command and its
+`--index`, and starts that load (`index/preload.py`). A wrong guess costs nothing:
+the archive loads the model itself when no load was started for its folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..index import preload
+from ..index.locations import default_index_dir
+
+
+def _option(arguments: list[str], long: str, short: str | None = None) -> str | None:
+    for number, argument in enumerate(arguments):
+        if argument in (long, short) and number + 1 < len(arguments):
+            return arguments[number + 1]
+        if argument.startswith(long + "="):
+            return argument.split("=", 1)[1]
+    return None
+
+
+def main() -> None:
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["query"] and _option(arguments, "--mode", "-m") != "keyword":
+        given = _option(arguments, "--index")
+        preload.start(Path(given) if given else default_index_dir())
+    from .app import main as run
+
+    run()
