@@ -386,10 +386,14 @@ class Store:
             else:
                 removed = handed
         original = None
+        displaced = None  # an original whose key sorts after this one's: it becomes the copy
         if body is not None:
-            row = self.db.execute("SELECT id FROM articles WHERE body_hash = ? AND copy_of IS NULL AND id IS NOT ? "
-                                  "ORDER BY id LIMIT 1", [body, replace_id]).fetchone()
-            original = row[0] if row else None
+            row = self.db.execute("SELECT id, key FROM articles WHERE body_hash = ? AND copy_of IS NULL "
+                                  "AND id IS NOT ? LIMIT 1", [body, replace_id]).fetchone()
+            if row is not None and row[1] < fields["key"]:
+                original = row[0]
+            elif row is not None:
+                displaced = row[0]
         record["copy_of"] = original
         if replace_id is not None:
             assignments = ", ".join(f"{column} = ?" for column in record)
@@ -411,7 +415,20 @@ class Store:
         if dimension:
             _write_article_vector(self.db, article_id, dimension)
         _write_article_text(self.db, article_id)
+        if displaced is not None:
+            removed += self._make_copy(displaced, article_id)
         return WrittenArticle(article_id, removed, added, original)
+
+    def _make_copy(self, article_id: int, original: int) -> list[int]:
+        """Turn an article into a copy of `original` (its copies follow); returns the
+        paragraph ids removed."""
+        rows = self.db.execute("SELECT id, text_hash FROM paragraphs WHERE article_id = ?", [article_id]).fetchall()
+        self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [article_id])
+        self.delete_unused_vectors({text_hash for _, text_hash in rows})
+        self.db.execute("DELETE FROM article_vectors WHERE article_id = ?", [article_id])
+        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+        self.db.execute("UPDATE articles SET copy_of = ? WHERE id = ? OR copy_of = ?", [original, article_id, article_id])
+        return [paragraph_id for paragraph_id, _ in rows]
 
     def _hand_over_to_copy(self, article_id: int, leaving: set[int]) -> list[int] | None:
         """Before an article loses its body (deleted or rewritten), its first remaining
@@ -420,7 +437,7 @@ class Store:
         goes, and the copy is marked changed so the next run indexes its headline.
         Returns the paragraph ids removed, or None when there is no copy."""
         heir = next((row[0] for row in self.db.execute(
-            "SELECT id FROM articles WHERE copy_of = ? ORDER BY id", [article_id]) if row[0] not in leaving), None)
+            "SELECT id FROM articles WHERE copy_of = ? ORDER BY key", [article_id]) if row[0] not in leaving), None)
         if heir is None:
             return None
         self.db.execute("UPDATE paragraphs SET article_id = ? WHERE article_id = ?", [heir, article_id])
@@ -461,8 +478,9 @@ class Store:
 
     def fold_copies(self, article_ids: Iterable[int]) -> list[int]:
         """Recompute the body hash of articles whose paragraphs changed (boilerplate
-        left out), and make each that now equals an earlier article's body a copy of it;
-        returns the paragraph ids removed. The caller holds the transaction."""
+        left out), and fold those whose bodies are now equal: the article with the
+        smallest key keeps the paragraphs, the others become its copies. Returns the
+        paragraph ids removed. The caller holds the transaction."""
         removed: list[int] = []
         for article_id in sorted(article_ids):
             texts = [row[0] for row in self.db.execute(
@@ -470,17 +488,12 @@ class Store:
                 [article_id])]
             body = body_hash(texts)
             self.db.execute("UPDATE articles SET body_hash = ? WHERE id = ?", [body, article_id])
-            row = self.db.execute("SELECT id FROM articles WHERE body_hash = ? AND copy_of IS NULL AND id < ? "
-                                  "ORDER BY id LIMIT 1", [body, article_id]).fetchone() if body else None
-            if row is None:
+            if body is None:
                 continue
-            rows = self.db.execute("SELECT id, text_hash FROM paragraphs WHERE article_id = ?", [article_id]).fetchall()
-            removed += [paragraph_id for paragraph_id, _ in rows]
-            self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [article_id])
-            self.delete_unused_vectors({text_hash for _, text_hash in rows})
-            self.db.execute("DELETE FROM article_vectors WHERE article_id = ?", [article_id])
-            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
-            self.db.execute("UPDATE articles SET copy_of = ? WHERE id = ? OR copy_of = ?", [row[0], article_id, article_id])
+            originals = self.db.execute("SELECT id FROM articles WHERE body_hash = ? AND copy_of IS NULL ORDER BY key",
+                                        [body]).fetchall()
+            for (other,) in originals[1:]:
+                removed += self._make_copy(other, originals[0][0])
         return removed
 
     def copies_of(self, article_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:

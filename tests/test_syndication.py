@@ -124,3 +124,17 @@ def test_a_copy_with_its_own_headline_gets_it_back_when_it_takes_over(tmp_path, 
         headline = [p.text for p in archive.article(hit.article.id)[1] if p.position == 0]
         assert headline == ["Coastal road shut by floods"]
         consistent(archive)
+
+
+def test_the_copy_with_the_smallest_key_holds_the_story_whatever_the_order_of_indexing(tmp_path):
+    folder = tmp_path / "wires"
+    folder.mkdir()
+    story(folder, "b.txt", "Valley Herald")
+    with Archive.open(create=True) as archive:
+        archive.index([folder / "b.txt"])
+        story(folder, "a.txt", "Coast Wire")
+        report = archive.index([folder])
+        assert report.copies == 0  # a.txt is written in full; b.txt becomes its copy
+        [hit] = archive.search("bridge at the river mouth", k=5)
+        assert (hit.article.source, [c.source for c in hit.copies]) == ("Coast Wire", ["Valley Herald"])
+        consistent(archive)
