@@ -114,6 +114,12 @@ def timed_searches(index, queries: np.ndarray, allowed: np.ndarray | None) -> tu
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike getrusage's, not inherited from the parent
+    across fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -27,10 +27,13 @@ FAISS_NAME = "vectors.faiss"
 
 # Up to this many vectors the exact index is used, beyond it the approximate one.
 # Measured by `benchmarks/scale.py --switch` (docs/benchmarks.md, "Vectors at scale"):
-# on the 2-core reference machine one exact query over MiniLM vectors (384 floats)
-# takes its p95 past 25 ms (half the 50 ms budget of a whole query) near 50,000
-# vectors, where the IVF index answers in about a millisecond with recall@10 >= 0.95.
-SWITCH_POINT = 50_000
+# one exact query (k=100, one thread, 384-float MiniLM-derived vectors) on the 2-core
+# reference machine has p95 3.5 ms at 50,000 vectors, 12 ms at 100,000, 25 ms at
+# 200,000 and 49 ms at 400,000, growing linearly; IVF-SQ8 stays under 4 ms there with
+# recall@10 0.96-0.98. The target is about 10 ms for the vector search, a fifth of the
+# 50 ms a query may take (the searcher may search again, deeper, and searches the
+# article vectors too), so exact search is kept up to 100,000 vectors.
+SWITCH_POINT = 100_000
 # An IVF index is rebuilt (from SQLite) when it holds this many times the vectors
 # its number of lists suits, or fewer than half the switch point.
 REBUILD_GROWTH = 4
@@ -144,7 +147,15 @@ class VectorIndex:
             if not len(allowed):
                 return []
             k = min(k, len(allowed))
-        scores, ids = self._backend.search(query, k, allowed)
+        threads = faiss.omp_get_max_threads()
+        # One query on one thread: FAISS would split an exact search across threads, and
+        # on 2 busy cores waiting for the other thread costs far more than it saves
+        # (measured 0.6 ms on one thread, 24 ms on two, for 10,000 vectors).
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self._backend.search(query, k, allowed)
+        finally:
+            faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def _writable(self) -> None:
