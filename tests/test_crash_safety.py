@@ -145,7 +145,7 @@ from newssearch.index import embedders, indexer
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 indexer.ARTICLES_PER_BATCH = 20
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
-resource.setrlimit(resource.RLIMIT_FSIZE, (600_000, 600_000))
+resource.setrlimit(resource.RLIMIT_FSIZE, (1_500_000, 1_500_000))
 from newssearch.cli.app import main
 sys.argv = ["newssearch", "index", "--index", sys.argv[1], "--model", FAKE_MODEL, sys.argv[2]]
 main()
