@@ -18,7 +18,6 @@ from ..index.vectors import VectorIndex
 from .filters import Filter
 from .fusion import FUSIONS, NORMALISE_OVER, fuse
 from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
-from .threads import one_thread
 
 MODES = ("hybrid", "semantic", "keyword")
 ARTICLE_LISTS = ("dense", "keyword", "lead")
@@ -108,17 +107,16 @@ class Searcher:
         allowed = where.paragraph_ids(self.store) if where.active else None
         if mode != "keyword" and query_vector is None:
             query_vector = self.embed_queries([query])[0]
-        with one_thread():
-            total = len(allowed) if allowed is not None else len(self.vectors)
-            depth = max(10 * k, 100)
-            while True:
-                lists = self._retrieve(query, mode, depth, where, allowed, query_vector)
-                enough = all(len(r.articles()) >= k or len(r.paragraphs) < depth for r in lists)
-                if enough or depth >= total:
-                    break
-                depth *= 4
-            articles = self._article_lists(query, query_vector, where, article_lists) if mode == "hybrid" else []
-            return self._fuse(lists, articles, k, fusion, query, mode)
+        total = len(allowed) if allowed is not None else len(self.vectors)
+        depth = max(10 * k, 100)
+        while True:
+            lists = self._retrieve(query, mode, depth, where, allowed, query_vector)
+            enough = all(len(r.articles()) >= k or len(r.paragraphs) < depth for r in lists)
+            if enough or depth >= total:
+                break
+            depth *= 4
+        articles = self._article_lists(query, query_vector, where, article_lists) if mode == "hybrid" else []
+        return self._fuse(lists, articles, k, fusion, query, mode)
 
     def _article_lists(self, query: str, query_vector: np.ndarray, where: Filter,
                        names: tuple[str, ...]) -> list[list[tuple[int, float]]]:
