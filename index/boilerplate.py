@@ -89,5 +89,5 @@ def remove(store: Store, found: list[tuple[str, str, int]], dimension: int) -> l
         _write_article_text(store.db, article_id)
     # Copies of one story from sources with their own boilerplate are equal without it.
     doomed += store.fold_copies(touched)
-    store.delete_unused_vectors({text_hash for _, text_hash, _ in found})
+    store.delete_released_vectors({text_hash for _, text_hash, _ in found})
     return doomed

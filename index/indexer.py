@@ -177,7 +177,8 @@ class Indexer:
                     self.report.added += 1
                 else:
                     self.report.updated += 1
-            self.store.delete_unused_vectors(replaced)
+            # Also the new vectors of texts only a syndicated copy had (it keeps no paragraphs).
+            self.store.delete_released_vectors(replaced | set(new_hashes))
             self.store.bump_generation()
         self.report.paragraphs_written += len(added)
         self.vectors.remove(removed)
@@ -231,7 +232,7 @@ class Indexer:
         """Delete articles that are gone, and vectors no paragraph uses any more."""
         with self.store.transaction():
             removed = self.store.delete_articles(article_ids)
-            self.store.delete_orphan_vectors()
+            self.store.delete_released_vectors()
             if removed:
                 self.store.bump_generation()
         self.vectors.remove(removed)

@@ -110,7 +110,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
 
 def body_hash(paragraphs: Sequence[str]) -> str | None:
     """What syndicated copies share: the body's paragraphs, case and spacing aside."""
-    body = "\n".join(" ".join(text.casefold().split()) for text in paragraphs)
+    body = " ".join(" ".join(paragraphs).casefold().split())  # windows of a paragraph join up again
     return hashlib.sha1(body.encode("utf-8")).hexdigest() if body.strip() else None
 
 
@@ -248,6 +248,7 @@ class Store:
         mount) is opened read-only, so it can still be searched (`self.readonly`)."""
         self.path = path
         self.readonly = readonly
+        self._released: set[str] = set()  # text hashes of paragraphs removed in this write
         try:
             try:
                 self._connect()
@@ -424,7 +425,7 @@ class Store:
         paragraph ids removed."""
         rows = self.db.execute("SELECT id, text_hash FROM paragraphs WHERE article_id = ?", [article_id]).fetchall()
         self.db.execute("DELETE FROM paragraphs WHERE article_id = ?", [article_id])
-        self.delete_unused_vectors({text_hash for _, text_hash in rows})
+        self._released.update(text_hash for _, text_hash in rows)
         self.db.execute("DELETE FROM article_vectors WHERE article_id = ?", [article_id])
         self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
         self.db.execute("UPDATE articles SET copy_of = ? WHERE id = ? OR copy_of = ?", [original, article_id, article_id])
@@ -450,7 +451,7 @@ class Store:
         if any(text != normalize_text(title or "") for _, text, _ in headlines):
             removed = [paragraph_id for paragraph_id, _, _ in headlines]
             self.db.execute("DELETE FROM paragraphs WHERE article_id = ? AND position = 0", [heir])
-            self.delete_unused_vectors({text_hash for _, _, text_hash in headlines})
+            self._released.update(text_hash for _, _, text_hash in headlines)
             self.db.execute("UPDATE articles SET content_hash = '' WHERE id = ?", [heir])
         self.db.execute("DELETE FROM article_vectors WHERE article_id IN (?, ?)", [heir, article_id])
         self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
@@ -468,7 +469,9 @@ class Store:
             for (original,) in self.db.execute(
                     f"SELECT DISTINCT copy_of FROM articles WHERE copy_of IN ({marks})", chunk).fetchall():
                 removed += self._hand_over_to_copy(original, leaving) or []
-            removed += [r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
+            rows = self.db.execute(f"SELECT id, text_hash FROM paragraphs WHERE article_id IN ({marks})", chunk).fetchall()
+            removed += [paragraph_id for paragraph_id, _ in rows]
+            self._released.update(text_hash for _, text_hash in rows)
             self.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM article_vectors WHERE article_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM articles_fts WHERE rowid IN ({marks})", chunk)
@@ -533,6 +536,13 @@ class Store:
                 f"DELETE FROM vectors WHERE hash IN ({marks}) AND NOT EXISTS "
                 "(SELECT 1 FROM paragraphs WHERE paragraphs.text_hash = vectors.hash)", chunk).rowcount
         return deleted
+
+    def delete_released_vectors(self, also: Iterable[str] = ()) -> int:
+        """At the end of a write: delete the vectors of the texts whose paragraphs it
+        removed (and of `also`) that no paragraph uses any more. Done once, at the end,
+        because a later article in the same write may use a text an earlier one let go."""
+        hashes, self._released = self._released | set(also), set()
+        return self.delete_unused_vectors(hashes)
 
     def delete_orphan_vectors(self) -> int:
         cursor = self.db.execute(

@@ -138,3 +138,22 @@ def test_the_copy_with_the_smallest_key_holds_the_story_whatever_the_order_of_in
         [hit] = archive.search("bridge at the river mouth", k=5)
         assert (hit.article.source, [c.source for c in hit.copies]) == ("Coast Wire", ["Valley Herald"])
         consistent(archive)
+
+
+def test_texts_a_copy_lets_go_of_keep_their_vectors_while_others_use_them(tmp_path):
+    """A copy's own headline has no paragraph (no orphan vector is kept for it); an
+    article displaced into a copy lets go of its headline while a later article of
+    the same batch uses that very text (its vector must stay)."""
+    folder = tmp_path / "wires"
+    folder.mkdir()
+    story(folder, "b.txt", "Valley Herald", title="Headline of b")
+    with Archive.open(create=True) as archive:
+        archive.index([folder])
+        story(folder, "a.txt", "Coast Wire", title="Headline of a")  # displaces b.txt
+        story(folder, "c.txt", "Hill Times", "Another story entirely, about the harvest.", title="Headline of b")
+        story(folder, "d.txt", "Dale News", title="A headline only this copy has")
+        archive.index([folder])
+        consistent(archive)
+        ids = [int(i) for i in archive.store.paragraph_ids()]
+        headlines = {p.text for p in archive.store.paragraphs(ids).values() if p.position == 0}
+        assert headlines == {"Headline of a", "Headline of b"}
