@@ -74,13 +74,20 @@ def _bm25(store: Store, text: str, columns: str, joins: str, table: str, limit: 
 
 def keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, int, float]]:
     """(paragraph id, article id, score) best first; score is BM25, higher is better."""
-    rows = _bm25(store, text, "p.id, p.article_id",
-                 "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id",
-                 "paragraphs_fts", limit, where)
-    return [(int(pid), int(aid), float(score)) for pid, aid, score in rows]
+    if where.active:
+        rows = _bm25(store, text, "p.id, p.article_id",
+                     "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id",
+                     "paragraphs_fts", limit, where)
+        return [(int(pid), int(aid), float(score)) for pid, aid, score in rows]
+    # Without a filter the joins would run for every matching paragraph before the
+    # limit; the articles of the best few are looked up afterwards instead.
+    best = _bm25(store, text, "paragraphs_fts.rowid", "", "paragraphs_fts", limit, where)
+    owners = store.paragraph_article_ids([int(pid) for pid, _ in best])
+    return [(int(pid), owners[int(pid)], float(score)) for pid, score in best if int(pid) in owners]
 
 
 def article_keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, float]]:
     """(article id, score) best first, BM25 over each article's whole text."""
-    rows = _bm25(store, text, "a.id", "JOIN articles a ON a.id = articles_fts.rowid", "articles_fts", limit, where)
+    joins = "JOIN articles a ON a.id = articles_fts.rowid" if where.active else ""  # rowid is the article id
+    rows = _bm25(store, text, "articles_fts.rowid", joins, "articles_fts", limit, where)
     return [(int(article_id), float(score)) for article_id, score in rows]
