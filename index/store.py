@@ -608,6 +608,24 @@ class Store:
             found.update(self.db.execute(f"SELECT id, article_id FROM paragraphs WHERE id IN ({marks})", chunk).fetchall())
         return found
 
+    def paragraph_order(self, paragraph_ids: Sequence[int]) -> dict[int, tuple[str, int, int]]:
+        """A stable sort key of each paragraph that does not depend on row ids:
+        its article's key and its place in the article."""
+        found: dict[int, tuple[str, int, int]] = {}
+        for chunk, marks in _batches(paragraph_ids):
+            for paragraph_id, key, position, part in self.db.execute(
+                    f"SELECT p.id, a.key, p.position, p.part FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+                    f"WHERE p.id IN ({marks})", chunk):
+                found[paragraph_id] = (key, position, part)
+        return found
+
+    def article_order(self, article_ids: Sequence[int]) -> dict[int, str]:
+        """A stable sort key of each article that does not depend on row ids: its key."""
+        found: dict[int, str] = {}
+        for chunk, marks in _batches(article_ids):
+            found.update(self.db.execute(f"SELECT id, key FROM articles WHERE id IN ({marks})", chunk).fetchall())
+        return found
+
     def paragraph_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM paragraphs").fetchone()[0])
 

@@ -16,6 +16,7 @@ from ..index.embedders import Embedder
 from ..index.store import Store, StoredArticle
 from ..index.vectors import VectorIndex
 from .filters import Filter
+from . import ties
 from .fusion import FUSIONS, NORMALISE_OVER, fuse
 from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
 
@@ -123,21 +124,22 @@ class Searcher:
         """The whole-article lists: (article id, score), best first, within the filter."""
         allowed = where.article_ids(self.store) if where.active else None
         searches = {
-            "dense": lambda: self.article_vectors.search(query_vector, NORMALISE_OVER, allowed),
-            "keyword": lambda: article_keyword_search(self.store, query, NORMALISE_OVER, where),
-            "lead": lambda: self.lead_vectors.search(query_vector, NORMALISE_OVER, allowed),
+            "dense": lambda n: self.article_vectors.search(query_vector, n, allowed),
+            "keyword": lambda n: article_keyword_search(self.store, query, n, where),
+            "lead": lambda n: self.lead_vectors.search(query_vector, n, allowed),
         }
-        return [searches[name]() for name in names]
+        return [ties.top(searches[name], NORMALISE_OVER, self.store.article_order) for name in names]
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
                   query_vector: np.ndarray | None) -> list[_Ranked]:
         lists = []
         if mode in ("hybrid", "semantic"):
-            dense = self.vectors.search(query_vector, depth, allowed)
+            dense = ties.top(lambda n: self.vectors.search(query_vector, n, allowed), depth, self.store.paragraph_order)
             owners = self.store.paragraph_article_ids([pid for pid, _ in dense])
             lists.append(_Ranked([(pid, owners[pid], score) for pid, score in dense if pid in owners]))
         if mode in ("hybrid", "keyword"):
-            lists.append(_Ranked(keyword_search(self.store, query, depth, where)))
+            lists.append(_Ranked(ties.top(lambda n: keyword_search(self.store, query, n, where), depth,
+                                          self.store.paragraph_order)))
         return lists
 
     def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,
