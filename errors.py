@@ -43,3 +43,11 @@ class FilterError(NewssearchError):
 
 class ArticleNotFoundError(NewssearchError):
     """No article with the requested id is in the index."""
+
+
+class DependencyError(NewssearchError):
+    """A library newssearch needs is missing or broken: an installation problem, not bad input."""
+
+    def __init__(self, error: ImportError):
+        super().__init__(f"a library newssearch needs cannot be imported ({error}); reinstall newssearch "
+                         "with its dependencies (pip install -e .)")

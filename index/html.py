@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from ..errors import DependencyError
 from .dates import parse_date
 from .decoding import decode, looks_binary
 from .records import MAX_ARTICLE_BYTES, Article, Origin, ReadOptions, Skip, read_limited
@@ -105,6 +106,8 @@ def page_article(data: bytes, origin: Origin, key: str, declared_charset: str | 
         return Skip(origin.key, "no article text", line, empty=True)
     try:
         page = extract_page(text, url)
+    except ImportError as error:  # not the page's fault: every page would fail
+        raise DependencyError(error) from None
     except Exception as error:  # noqa: BLE001 - a parser failing on one page must not stop a run
         return Skip(origin.key, f"invalid HTML ({type(error).__name__}: {error})", line)
     if page is None:

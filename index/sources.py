@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from ..errors import InputError
+from ..errors import DependencyError, InputError, NewssearchError
 from . import compressed
 from .dates import parse_date
 from .decoding import decode, looks_binary
@@ -154,6 +154,10 @@ def read_file(path: Path, options: ReadOptions | None = None) -> Iterator[Articl
             yield from read_stream(handle, Origin(shown, shown, display_path(path.name), handle.tell), options)
     except OSError as error:
         yield Skip(shown, f"cannot read: {error.strerror or error}")
+    except NewssearchError:
+        raise
+    except ImportError as error:  # an installation problem, not this file's
+        raise DependencyError(error) from None
     except Exception as error:  # noqa: BLE001 - a reader failing on one file must not stop a run
         yield Skip(shown, f"reading failed ({type(error).__name__}: {_first_line(error)})")
 

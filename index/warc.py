@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
+from ..errors import NewssearchError
 from .decoding import decode
 from .html import MAX_PAGE_BYTES, page_article
 from .records import Article, Origin, ReadOptions, Skip, byte_counter
@@ -39,7 +40,7 @@ def read_warc(stream: IO[bytes], origin: Origin, options: ReadOptions) -> Iterat
             record = next(iterator)
         except StopIteration:
             return
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit, NewssearchError):
             raise
         except BaseException as error:  # noqa: BLE001 - fastwarc panics on some streams (a BaseException)
             yield Skip(origin.key, f"unreadable WARC after record {number} ({str(error).splitlines()[0][:200]})")

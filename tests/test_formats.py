@@ -493,3 +493,20 @@ def test_a_file_name_date_wins_over_its_folder(tmp_path):
     (folder / "story.txt").write_text("Title\n\nOther body text.", encoding="utf-8")
     assert [a.date for a in read_file(folder / "2021-12-31-story.txt")] == ["2021-12-31"]
     assert [a.date for a in read_file(folder / "story.txt")] == ["2022-01-10"]
+
+
+def test_a_missing_library_is_one_error_not_a_skip_per_page(tmp_path, monkeypatch):
+    from newssearch.errors import DependencyError
+    from newssearch.index import html
+
+    def broken(*args, **kwargs):
+        raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")
+
+    monkeypatch.setattr(html, "extract_page", broken)
+    page = tmp_path / "p.html"
+    page.write_text("<html><body><article><p>" + "A sentence about the news. " * 20 + "</p></article></body></html>",
+                    encoding="utf-8")
+    with pytest.raises(DependencyError, match="cannot be imported .*lxml_html_clean"):
+        list(read_file(page))
+    result = CliRunner().invoke(app, ["index", str(page)])
+    assert result.exit_code == 1 and result.stderr.startswith("Error: a library newssearch needs cannot be imported")
