@@ -30,6 +30,7 @@ PARITY_TEXTS = [
     "The cup final was postponed after heavy rain flooded the stadium " * 30,
 ]
 POOLINGS = {"mean", "cls"}
+RUN_BATCH = 32  # texts per onnxruntime run
 
 
 class OnnxEmbedder:
@@ -65,6 +66,10 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        # In slices: attention over a whole list at once would take gigabytes.
+        return np.vstack([self._embed(texts[start:start + RUN_BATCH]) for start in range(0, len(texts), RUN_BATCH)])
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

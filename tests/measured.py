@@ -1,6 +1,7 @@
 """Run `newssearch index` in a child process with the fake embedder and measure it:
-wall time, the child's peak RSS (from the kernel, via wait4), and its RSS sampled from
-/proc while it runs, to see whether memory grows with the input."""
+wall time, the child's peak RSS (its own VmHWM, read as it exits: the rusage of a
+child forked from a big test process would report the parent's high-water mark), and
+its RSS sampled from /proc while it runs, to see whether memory grows with the input."""
 
 from __future__ import annotations
 
@@ -26,8 +27,12 @@ from newssearch.index import embedders
 
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 denied = json.loads(sys.argv[2])
-with unreadable(denied):
-    app(["index", "--model", FAKE_MODEL, "--json", "--quiet", *sys.argv[3:]])
+try:
+    with unreadable(denied):
+        app(["index", "--model", FAKE_MODEL, "--json", "--quiet", *sys.argv[4:]])
+finally:
+    with open("/proc/self/status") as status, open(sys.argv[3], "w") as peak:
+        peak.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))  # kB
 """
 
 
@@ -52,7 +57,8 @@ def _rss(pid: int) -> int | None:
 def index_measured(paths: list[str | os.PathLike], index: str | os.PathLike, denied: list[str] = (),
                    sample_every: float = 0.5) -> Measured:
     """Index `paths` into `index` in a child process and measure it."""
-    command = [sys.executable, "-c", INDEXER, TESTS, json.dumps([str(p) for p in denied]),
+    peak_file = Path(index).parent / f".peak-{os.getpid()}-{time.monotonic_ns()}"
+    command = [sys.executable, "-c", INDEXER, TESTS, json.dumps([str(p) for p in denied]), str(peak_file),
                "--index", str(index), *[str(p) for p in paths]]
     environment = {**os.environ, "NEWSSEARCH_INDEX": str(index)}
     started = time.perf_counter()
@@ -82,5 +88,9 @@ def index_measured(paths: list[str | os.PathLike], index: str | os.PathLike, den
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
     lines = output.decode("utf-8", "replace").strip().splitlines()
     report = json.loads(lines[-1]) if lines else {}
-    return Measured(child.returncode, seconds, usage.ru_maxrss * 1024, report,
-                    b"".join(errors).decode("utf-8", "replace"), samples)
+    try:
+        peak = int(peak_file.read_text()) * 1024
+        peak_file.unlink()
+    except (OSError, ValueError):
+        peak = usage.ru_maxrss * 1024  # an upper bound
+    return Measured(child.returncode, seconds, peak, report, b"".join(errors).decode("utf-8", "replace"), samples)
