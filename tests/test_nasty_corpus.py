@@ -120,6 +120,7 @@ def test_memory_stays_bounded(nasty, corpus, tmp_path):
     assert measured.returncode == 0, measured.stderr
     assert_reported(nasty, measured.report["skipped"])
     assert measured.report["added"] >= len(nasty.good) + 5
+    print(f"nasty corpus: peak RSS {measured.peak_rss / 2**20:.0f} MB")
     assert measured.peak_rss < PEAK_RSS_LIMIT, f"peak RSS {measured.peak_rss / 2**20:.0f} MB"
 
 
