@@ -247,9 +247,8 @@ class Archive:
             stat = path.stat()
         except OSError:
             return "missing"
-        if not recorded or recorded.get("generation") != generation:
-            return "out of date"
-        if (recorded.get("size"), recorded.get("mtime_ns")) != (stat.st_size, stat.st_mtime_ns):
+        expected = (generation, stat.st_size, stat.st_mtime_ns)
+        if not recorded or (recorded.get("generation"), recorded.get("size"), recorded.get("mtime_ns")) != expected:
             return "out of date"
         return None
 

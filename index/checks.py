@@ -73,7 +73,8 @@ def check(store: Store, vectors: VectorIndex | None, dimension: int, vector_file
         if found:
             problems.append(f"{found} {problem}")
     articles = {r[0] for r in store.db.execute("SELECT id FROM articles WHERE copy_of IS NULL")}
-    with_paragraphs = articles - _empty_articles(store)
+    with_paragraphs = {r[0] for r in store.db.execute(
+        "SELECT DISTINCT p.article_id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE a.copy_of IS NULL")}
     with_vector = {r[0] for r in store.db.execute("SELECT article_id FROM article_vectors")}
     if with_vector != with_paragraphs:
         problems.append(f"article vectors disagree with articles ({len(with_vector)} vs {len(articles)})")
@@ -107,12 +108,6 @@ def _vector_file_identity_problems(store: Store, path: Path) -> list[str]:
     if file_identity(path)["sha256"] != recorded["sha256"]:
         problems.append("the FAISS file's checksum differs from the one recorded with the data")
     return problems
-
-
-def _empty_articles(store: Store) -> set[int]:
-    return {r[0] for r in store.db.execute(
-        "SELECT a.id FROM articles a WHERE a.copy_of IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)")}
 
 
 def repair(store: Store, dimension: int) -> list[str]:

@@ -157,10 +157,6 @@ class SentenceTransformerEmbedder:
         tables = sum(p.numel() for m in self.model.modules() if isinstance(m, torch.nn.Embedding) for p in m.parameters())
         return sum(p.numel() for p in self.model.parameters()) - tables
 
-    def fingerprint(self) -> str | None:
-        weights = Path(self._location) / "model.safetensors"
-        return sha256_of(weights) if weights.is_file() else None
-
 
 EmbedderFactory = Callable[[str], Embedder]
 _registry: dict[str, EmbedderFactory] = {}
