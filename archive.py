@@ -25,6 +25,7 @@ from .index.embedders import Embedder, SentenceTransformerEmbedder, default_mode
 from .index.locations import INDEX_ENV, default_index_dir  # noqa: F401 - part of this module's API
 from .index.lock import WriteLock
 from .index.paragraphs import PARAGRAPHING_VERSION
+from .index.precision import resolve_precision
 from .index.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
@@ -278,12 +279,17 @@ class Archive:
 
     # indexing ---------------------------------------------------------------------------
     def index(self, paths: Sequence[str | os.PathLike], progress: Progress | None = None,
-              read_options: ReadOptions | None = None) -> IndexReport:
+              read_options: ReadOptions | None = None, precision: str | None = None) -> IndexReport:
         """Add new and changed articles from files and folders (`-`: JSON Lines on stdin),
         and remove those whose files are gone from the folders given. `read_options`
-        names the fields of tables and JSON records."""
+        names the fields of tables and JSON records; `precision` (auto, fp32, bf16) the
+        number format the model computes in (index/precision.py)."""
         if not paths:
             raise InputError("nothing to index: give one or more files or folders")
+        if precision is not None:
+            chosen = resolve_precision(precision)
+            if hasattr(self.embedder, "precision"):
+                self.embedder.precision = chosen
         for path in paths:
             if str(path) != STDIN and not Path(path).expanduser().exists():
                 raise InputError(f"path not found: {path}")

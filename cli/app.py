@@ -94,6 +94,10 @@ def index_command(
     strict: Annotated[bool, typer.Option(
         "--strict",
         help="Exit with code 2 if any file, line or record was skipped (the rest is still indexed).")] = False,
+    precision: Annotated[Optional[str], typer.Option(
+        "--precision",
+        help="Number format of the model's matrix products: auto (bf16 on CPUs with AMX, else fp32), fp32 or "
+             "bf16. [default: $NEWSSEARCH_PRECISION or auto]", show_default=False)] = None,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
     from ..index.records import ReadOptions
@@ -103,7 +107,7 @@ def index_command(
                           source_field=source_field, url_field=url_field, id_field=id_field)
     with Archive.open(index, model=model, create=True) as archive:
         progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
-        report = archive.index(paths, progress=progress, read_options=options).to_dict()
+        report = archive.index(paths, progress=progress, read_options=options, precision=precision).to_dict()
         _notices(archive)
         if as_json:
             typer.echo(render.json_line({"index": str(archive.directory), **report}))

@@ -66,7 +66,7 @@ def report_text(report: dict[str, Any]) -> str:
     if report["texts_embedded"]:
         line += (f"; embedded {report['texts_embedded']} paragraphs in {report['embed_seconds']:.1f}s "
                  f"({report['paragraphs_per_second']:.1f}/s, {report['tokens_per_second']:,.0f} tokens/s"
-                 + (f", {report['fp32_peak_share']:.0%} of the CPU's FP32 peak" if "fp32_peak_share" in report else "")
+                 + (f", {report['peak_share']:.0%} of the CPU's {report['precision'].upper()} peak" if "peak_share" in report else "")
                  + ")")
     else:
         line += "; nothing to embed"

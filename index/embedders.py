@@ -6,6 +6,7 @@ torch and sentence-transformers are imported only when a model is actually used.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -18,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import ModelError
+from .precision import resolve_precision
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
@@ -86,9 +88,10 @@ def default_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use."""
 
-    def __init__(self, name: str, location: str | None = None):
+    def __init__(self, name: str, location: str | None = None, precision: str | None = None):
         self.name = name
         self._location = location or name
+        self.precision = resolve_precision(precision)
         self._model = None
         self._lock = threading.Lock()
 
@@ -144,8 +147,10 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=FORWARD_BATCH, convert_to_numpy=True,
-                                    normalize_embeddings=False, show_progress_bar=False)
+        model = self.model
+        with _autocast(self.precision):
+            vectors = model.encode(list(texts), batch_size=FORWARD_BATCH, convert_to_numpy=True,
+                                   normalize_embeddings=False, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     @functools.cached_property
@@ -156,6 +161,14 @@ class SentenceTransformerEmbedder:
 
         tables = sum(p.numel() for m in self.model.modules() if isinstance(m, torch.nn.Embedding) for p in m.parameters())
         return sum(p.numel() for p in self.model.parameters()) - tables
+
+
+def _autocast(precision: str) -> contextlib.AbstractContextManager:
+    if precision != "bf16":
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
 EmbedderFactory = Callable[[str], Embedder]
@@ -175,15 +188,16 @@ def default_model_name() -> str:
     return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
-def load_embedder(name: str | None = None) -> Embedder:
+def load_embedder(name: str | None = None, precision: str | None = None) -> Embedder:
     """The embedder for a model name: a registered one, the bundled default (verified
-    before loading), or any sentence-transformers model name or local path."""
+    before loading), or any sentence-transformers model name or local path. `precision`
+    (auto, fp32, bf16; index/precision.py) applies to sentence-transformers models."""
     name = name or default_model_name()
     if name in _registry:
         return _registry[name](name)
     if name in DEFAULT_MODEL_ALIASES:
-        return SentenceTransformerEmbedder(DEFAULT_MODEL, str(default_model_path()))
-    return SentenceTransformerEmbedder(name)
+        return SentenceTransformerEmbedder(DEFAULT_MODEL, str(default_model_path()), precision)
+    return SentenceTransformerEmbedder(name, precision=precision)
 
 
 def same_model(a: str, b: str) -> bool:

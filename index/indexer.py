@@ -214,6 +214,7 @@ class Indexer:
         self.report.texts_embedded += len(order)
         self.report.tokens_embedded += sum(tokens.values())
         self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
+        self.report.precision = getattr(embedder, "precision", "fp32")
         return order, np.vstack(chunks)
 
     def _remove_boilerplate(self) -> None:

@@ -1,12 +1,15 @@
-"""The CPU's FP32 peak, to say how much of it embedding uses.
+"""What the CPU can do: its instruction-set flags, and its peak for the number format
+embedding computes in, to say how much of it indexing uses.
 
-peak = cores x FMA units per core (2) x float32 lanes per vector x 2 FLOPs per FMA x clock
+FP32:  cores x FMA units per core (2) x float32 lanes per vector x 2 FLOPs per FMA x clock
+BF16:  cores x 1024 FLOPs per cycle x clock, on CPUs with AMX (Intel's figure for the
+       AMX-BF16 tile unit of Sapphire Rapids; the matrix products run there)
 
 Cores are the CPUs this process may run on; the clock is the "cpu MHz" line of
 /proc/cpuinfo (on the KVM test machines the nominal clock, 2600 MHz; turbo is not
 seen there); lanes are 16 when the CPU has AVX-512 (torch's kernels use it when
 present) and 8 with AVX2. Two FMA units per core is assumed, not read: no file says.
-Elsewhere than Linux the peak is unknown (None).
+Elsewhere than Linux the flags and the peak are unknown (empty, None).
 """
 
 from __future__ import annotations
@@ -16,25 +19,52 @@ import os
 from pathlib import Path
 
 FMA_UNITS = 2
+AMX_BF16_FLOPS_PER_CYCLE = 1024
 
 
 @functools.cache
-def fp32_peak() -> tuple[float, str] | None:
-    """(GFLOP/s, how it was computed), or None when /proc/cpuinfo says too little."""
+def _cpuinfo() -> dict[str, str]:
     try:
         info = Path("/proc/cpuinfo").read_text(errors="replace")
     except OSError:
-        return None
+        return {}
     fields: dict[str, str] = {}
     for line in info.splitlines():
         name, _, value = line.partition(":")
         fields.setdefault(name.strip(), value.strip())
+    return fields
+
+
+def cpu_flags() -> frozenset[str]:
+    return frozenset(_cpuinfo().get("flags", "").split())
+
+
+def has_amx_bf16() -> bool:
+    """Whether the CPU multiplies bfloat16 matrices in hardware tiles (Intel AMX)."""
+    return {"amx_bf16", "amx_tile"} <= cpu_flags()
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def peak(precision: str = "fp32") -> tuple[float, str] | None:
+    """(GFLOP/s, how it was computed) for "fp32" or "bf16", or None when unknown."""
     try:
-        ghz = float(fields["cpu MHz"]) / 1000
+        ghz = float(_cpuinfo()["cpu MHz"]) / 1000
     except (KeyError, ValueError):
         return None
-    flags = set(fields.get("flags", "").split())
+    cores = _cores()
+    if precision == "bf16":
+        if not has_amx_bf16():
+            return None
+        return (cores * AMX_BF16_FLOPS_PER_CYCLE * ghz,
+                f"{cores} cores x {AMX_BF16_FLOPS_PER_CYCLE} BF16 FLOPs/cycle (AMX) x {ghz:.2f} GHz")
+    flags = cpu_flags()
     lanes, isa = (16, "AVX-512") if "avx512f" in flags else (8, "AVX2") if "avx2" in flags else (4, "SSE")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     gflops = cores * FMA_UNITS * lanes * 2 * ghz
     return gflops, f"{cores} cores x {FMA_UNITS} FMA x {lanes} lanes ({isa}) x 2 x {ghz:.2f} GHz"
+
+
+def fp32_peak() -> tuple[float, str] | None:
+    return peak("fp32")

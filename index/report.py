@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .machine import fp32_peak
+from .machine import peak
 
 if TYPE_CHECKING:
     from .sources import Skip
@@ -52,6 +52,7 @@ class IndexReport:
     flops: float = 0.0  # 2 x the model's matmul weights x tokens (attention scores left out)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    precision: str = "fp32"  # the number format of the forward pass (index/precision.py)
 
     @property
     def paragraphs_per_second(self) -> float:
@@ -75,13 +76,14 @@ class IndexReport:
             "seconds": round(self.seconds, 3), "embed_seconds": round(self.embed_seconds, 3),
             "paragraphs_per_second": round(self.paragraphs_per_second, 2),
             "tokens_embedded": self.tokens_embedded, "tokens_per_second": round(self.tokens_per_second, 1),
-            "gflops_per_second": round(self.gflops_per_second, 2), **self._peak(),
+            "gflops_per_second": round(self.gflops_per_second, 2), "precision": self.precision,
+            **self._peak(),
         }
 
     def _peak(self) -> dict[str, Any]:
-        peak = fp32_peak()
-        if peak is None or not self.flops:
+        known = peak(self.precision)
+        if known is None or not self.flops:
             return {}
-        gflops, basis = peak
-        return {"fp32_peak_gflops": round(gflops, 1), "fp32_peak_share": round(self.gflops_per_second / gflops, 3),
-                "fp32_peak_basis": basis}
+        gflops, basis = known
+        return {"peak_gflops": round(gflops, 1), "peak_share": round(self.gflops_per_second / gflops, 3),
+                "peak_basis": basis}

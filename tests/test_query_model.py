@@ -48,7 +48,7 @@ def test_queries_fall_back_when_the_light_model_is_missing_or_changed(corpus, fa
 
 @pytest.mark.slow
 def test_exported_model_matches_sentence_transformers(tmp_path):
-    embedder = load_embedder(DEFAULT_MODEL)
+    embedder = load_embedder(DEFAULT_MODEL, precision="fp32")
     result = query_model.export(embedder.model, tmp_path)
     assert isinstance(result, dict), result
     assert result["parity_min_cosine"] >= query_model.PARITY

@@ -1,0 +1,98 @@
+"""The number format of the indexing forward pass: auto/fp32/bf16, how auto chooses,
+how a bad choice is reported, and (slow) that bf16 embeddings stay at fp32's."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from newssearch import Archive
+from newssearch.cli.app import app
+from newssearch.errors import ModelError
+from newssearch.index import machine, precision
+from newssearch.index.embedders import DEFAULT_MODEL, load_embedder
+from newssearch.index.precision import resolve_precision
+
+from conftest import REPO, shared_path
+
+AMX_FLAGS = "fpu avx2 avx512f amx_bf16 amx_tile amx_int8"
+PLAIN_FLAGS = "fpu avx2 fma"
+
+
+@pytest.fixture
+def cpu(monkeypatch):
+    def with_flags(flags: str, mhz: str = "2600.000") -> None:
+        monkeypatch.setattr(machine, "_cpuinfo", lambda: {"flags": flags, "cpu MHz": mhz})
+    return with_flags
+
+
+@pytest.mark.parametrize("flags, chosen", [(AMX_FLAGS, "bf16"), (PLAIN_FLAGS, "fp32"), ("", "fp32")])
+def test_auto_uses_bf16_only_where_the_cpu_multiplies_it_in_hardware(cpu, monkeypatch, flags, chosen):
+    monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
+    cpu(flags)
+    assert resolve_precision() == resolve_precision("auto") == resolve_precision(" AUTO ") == chosen
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+
+
+def test_the_environment_chooses_when_no_argument_does(cpu, monkeypatch):
+    cpu(AMX_FLAGS)
+    monkeypatch.setenv(precision.PRECISION_ENV, "fp32")
+    assert resolve_precision() == "fp32"
+    assert resolve_precision("bf16") == "bf16"
+    monkeypatch.setenv(precision.PRECISION_ENV, "half")
+    with pytest.raises(ModelError, match=r"unknown precision 'half' \(from \$NEWSSEARCH_PRECISION\): use one of "
+                                         "auto, fp32, bf16"):
+        resolve_precision()
+
+
+def test_peak_follows_the_precision(cpu):
+    cpu(AMX_FLAGS)
+    fp32, fp32_basis = machine.peak("fp32")
+    bf16, bf16_basis = machine.peak("bf16")
+    cores = machine._cores()
+    assert fp32 == pytest.approx(cores * 2 * 16 * 2 * 2.6) and "AVX-512" in fp32_basis
+    assert bf16 == pytest.approx(cores * 1024 * 2.6) and "AMX" in bf16_basis
+    cpu(PLAIN_FLAGS)
+    assert machine.peak("bf16") is None
+    assert machine.peak("fp32")[0] == pytest.approx(cores * 2 * 8 * 2 * 2.6)
+
+
+def test_a_bad_precision_is_one_line_and_changes_nothing(corpus, isolated):
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(corpus)]).exit_code == 0
+    (corpus / "new.txt").write_text("A new article\n\nIt should not be indexed by a failed run.\n")
+    result = runner.invoke(app, ["index", str(corpus), "--precision", "fp8"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: unknown precision 'fp8': use one of auto, fp32, bf16\n"
+    with Archive.open() as archive:
+        assert archive.stats()["articles"] == 5
+
+
+def test_the_report_names_the_precision(corpus):
+    with Archive.open(create=True) as archive:
+        report = archive.index([corpus], precision="bf16").to_dict()
+    assert report["precision"] == "fp32"  # the fake model has no bf16 path; the report says what ran
+
+
+@pytest.mark.slow
+def test_bf16_embeddings_match_fp32_and_the_report_says_bf16(tmp_path):
+    try:
+        raw = sorted(shared_path("data", "bbc", "raw").glob("*/*.txt"))[::20]
+        texts = [p for f in raw for p in f.read_text(encoding="latin-1").split("\n\n")[1:] if p.strip()][:400]
+    except pytest.skip.Exception:
+        seed = REPO / "corpus" / "2022-01-10" / "000_8e24c4ccbe2509cc.txt"
+        texts = [line for line in seed.read_text().splitlines() if line.strip()]
+    fp32 = load_embedder(DEFAULT_MODEL, precision="fp32")
+    bf16 = load_embedder(DEFAULT_MODEL, precision="bf16")
+    reference, reduced = fp32.embed(texts), bf16.embed(texts)
+    assert reduced.dtype == np.float32
+    cosines = (reference * reduced).sum(1) / np.linalg.norm(reference, axis=1) / np.linalg.norm(reduced, axis=1)
+    assert cosines.min() >= 0.9999, cosines.min()
+
+    seed_folder = REPO / "corpus" / "2022-01-10"
+    result = CliRunner().invoke(app, ["index", str(seed_folder), "--index", str(tmp_path / "i"),
+                                      "--model", DEFAULT_MODEL, "--precision", "bf16", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["precision"] == "bf16" and report["texts_embedded"] > 0
