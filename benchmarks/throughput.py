@@ -2,20 +2,21 @@
 same machine, in one run; optionally an int8 model against fp32.
 
     python benchmarks/throughput.py [--corpus ../shared/data/bbc/raw] [--every 1]
-        [--txtai-python /tmp/txtai-venv/bin/python] [--int8]
+        [--precisions auto fp32] [--txtai-python /tmp/txtai-venv/bin/python] [--int8]
 
 --every N indexes every Nth article file (sorted by path) instead of all. Each half
 runs in a fresh child process; its clock starts before the model is loaded (imports
 are done first and not timed) and stops when the index is built:
   newssearch  Archive.index() of a fresh index folder (read, split, embed, write
-              SQLite and the vector file, export the ONNX query model);
+              SQLite and the vector file, export the ONNX query model), once per
+              --precisions entry (auto: bf16 where the CPU has AMX, else fp32);
   txtai       Embeddings(path=<the same model folder>, content=True, hybrid=True)
               .index() over the distinct texts newssearch embedded (headlines and
               paragraphs, long ones as windows), from a venv with txtai installed
               (it is not a dependency of newssearch); skipped, saying why, without one.
---int8 also times the model exported to ONNX (fp32) and dynamically quantised to int8
-(onnxruntime.quantization, per-channel weights) over the same texts, with the cosine
-of its embeddings to fp32. Prints one JSON object. Run it alone on the machine:
+--int8 also times, over the same texts, the model in torch at fp32 and bf16, exported to
+ONNX (fp32), and dynamically quantised to int8 (onnxruntime.quantization, per-channel
+weights), with the cosine of each one's embeddings to torch fp32's. Prints one JSON object. Run it alone on the machine:
     flock /tmp/newssearch-bench.lock python benchmarks/throughput.py
 """
 
@@ -41,10 +42,10 @@ from newssearch.index.embedders import load_embedder
 from newssearch.index.indexer import article_units
 from newssearch.index.sources import Article, collect_files, read_file
 
-corpus, index, texts_out = sys.argv[1:4]
+corpus, index, texts_out, precision = sys.argv[1:5]
 started = time.perf_counter()
 with Archive.open(index, create=True) as archive:
-    report = archive.index([corpus])
+    report = archive.index([corpus], precision=precision)
 seconds = time.perf_counter() - started
 embedder = load_embedder()
 texts = {}
@@ -78,7 +79,8 @@ from newssearch.index.embedders import FORWARD_BATCH, load_embedder
 from newssearch.index.query_model import export
 
 texts, folder = json.load(open(sys.argv[1])), Path(sys.argv[2])
-embedder = load_embedder()
+embedder = load_embedder(precision="fp32")
+bf16 = load_embedder(precision="bf16")
 settings = export(embedder.model, folder)
 quantize_dynamic(str(folder / settings["file"]), str(folder / "int8.onnx"), weight_type=QuantType.QInt8,
                  per_channel=True)
@@ -111,13 +113,15 @@ def timed(embed):
     return seconds, vectors
 
 results, vectors = {}, {}
-for name, embed in [("torch_fp32", embedder.embed), ("onnx_fp32", onnx(settings["file"])), ("onnx_int8", onnx("int8.onnx"))]:
+for name, embed in [("torch_fp32", embedder.embed), ("torch_bf16", bf16.embed), ("onnx_fp32", onnx(settings["file"])),
+                    ("onnx_int8", onnx("int8.onnx"))]:
     seconds, vectors[name] = timed(embed)
     results[name] = {"seconds": round(seconds, 2), "paragraphs_per_second": round(len(order) / seconds, 1)}
-for name in ("onnx_fp32", "onnx_int8"):
+for name in ("torch_bf16", "onnx_fp32", "onnx_int8"):
     cosine = (vectors[name] * vectors["torch_fp32"]).sum(axis=1)
     results[name].update(cosine_to_torch_mean=round(float(cosine.mean()), 5), cosine_to_torch_min=round(float(cosine.min()), 5))
 results["int8_speedup_over_torch_fp32"] = round(results["torch_fp32"]["seconds"] / results["onnx_int8"]["seconds"], 2)
+results["int8_speedup_over_torch_bf16"] = round(results["torch_bf16"]["seconds"] / results["onnx_int8"]["seconds"], 2)
 print(json.dumps(results))
 """
 
@@ -138,6 +142,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "data" / "bbc" / "raw")
     parser.add_argument("--every", type=int, default=1, help="index every Nth article file only")
     parser.add_argument("--txtai-python", default="/tmp/txtai-venv/bin/python")
+    parser.add_argument("--precisions", nargs="+", default=["auto", "fp32"], choices=["auto", "fp32", "bf16"],
+                        help="index once at each of these precisions (index/precision.py)")
     parser.add_argument("--int8", action="store_true", help="also time an int8 ONNX model against fp32")
     args = parser.parse_args()
 
@@ -158,18 +164,19 @@ def main() -> None:
         texts = work / "texts.json"
 
         result["load_before"] = load()
-        ours = child(sys.executable, NEWSSEARCH, str(corpus), str(work / "index"), str(texts))
-        report = ours["report"]
-        result["newssearch"] = {
-            "seconds": round(ours["seconds"], 2), "texts_embedded": report["texts_embedded"],
-            "paragraphs_per_second": round(report["texts_embedded"] / ours["seconds"], 1),
-            **{k: report.get(k) for k in ("embed_seconds", "paragraphs_per_second", "tokens_embedded",
-                                          "tokens_per_second", "gflops_per_second", "fp32_peak_share")},
-        }
-        result["newssearch"]["embedding_only_paragraphs_per_second"] = result["newssearch"].pop("paragraphs_per_second")
-        result["newssearch"]["paragraphs_per_second"] = round(report["texts_embedded"] / ours["seconds"], 1)
+        for precision in args.precisions:
+            ours = child(sys.executable, NEWSSEARCH, str(corpus), str(work / f"index-{precision}"), str(texts), precision)
+            report = ours["report"]
+            result[f"newssearch_{precision}"] = {
+                "precision": report["precision"], "seconds": round(ours["seconds"], 2),
+                "texts_embedded": report["texts_embedded"],
+                "paragraphs_per_second": round(report["texts_embedded"] / ours["seconds"], 1),
+                "embedding_only_paragraphs_per_second": report["paragraphs_per_second"],
+                **{k: report.get(k) for k in ("embed_seconds", "tokens_embedded", "tokens_per_second",
+                                              "gflops_per_second", "peak_share", "peak_basis")},
+            }
+            result[f"load_after_newssearch_{precision}"] = load()
         result["texts"] = len(json.loads(texts.read_text()))
-        result["load_after_newssearch"] = load()
 
         if not Path(args.txtai_python).exists():
             result["txtai"] = f"skipped: {args.txtai_python} not found (python3 -m venv /tmp/txtai-venv; " \
@@ -179,8 +186,9 @@ def main() -> None:
             result["txtai"] = {"seconds": round(theirs["seconds"], 2), "count": theirs["count"],
                                "paragraphs_per_second": round(result["texts"] / theirs["seconds"], 1),
                                "torch_threads": theirs["torch_threads"]}
-            result["ratio"] = round(result["newssearch"]["paragraphs_per_second"]
-                                    / result["txtai"]["paragraphs_per_second"], 2)
+            for precision in args.precisions:
+                result[f"ratio_{precision}"] = round(result[f"newssearch_{precision}"]["paragraphs_per_second"]
+                                                     / result["txtai"]["paragraphs_per_second"], 2)
             result["load_after_txtai"] = load()
         if args.int8:
             result["int8"] = child(sys.executable, INT8, str(texts), str(work))
