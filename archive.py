@@ -26,6 +26,7 @@ from .index.locations import INDEX_ENV, default_index_dir  # noqa: F401 - part o
 from .index.lock import WriteLock
 from .index.paragraphs import PARAGRAPHING_VERSION
 from .index.precision import resolve_precision
+from .index.query_model import LAYOUT as QUERY_MODEL_LAYOUT
 from .index.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
@@ -60,6 +61,7 @@ class Archive:
         self._vectors: VectorIndex | None = None
         self._article_vectors: VectorIndex | None = None
         self._lead_vectors: VectorIndex | None = None
+        self._keyword_store: Store | None = None
         self._query_embedder: Embedder | None = None
         self._query_loading: preload.Background | None = None
         self._light_model_checked = False
@@ -104,6 +106,8 @@ class Archive:
 
     def close(self) -> None:
         self.store.close()
+        if self._keyword_store is not None:
+            self._keyword_store.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -159,17 +163,18 @@ class Archive:
         settings = self.settings["query_model"]
         if settings is None:  # the model could not be exported; said so when indexing
             return None
-        try:
-            if preload.signature(self.directory / settings["file"]) != settings["signature"]:
-                raise OSError("changed since it was exported")
-        except OSError as error:
-            self.notices.append(f"light query model unusable ({error}); queries load sentence-transformers")
+        reason = preload.changed(self.directory, settings)
+        if reason is not None:
+            self.notices.append(f"light query model unusable ({reason}); queries load sentence-transformers")
             return None
         return settings
 
     def _ensure_query_model(self) -> None:
-        """Export the light query model once, from the model that embedded the archive."""
-        if "query_model" in self.settings:
+        """Export the light query model once, from the model that embedded the archive
+        (again when it was saved in an older, slower layout)."""
+        settings = self.settings
+        if "query_model" in settings and (settings["query_model"] is None
+                                          or settings["query_model"].get("layout", 1) >= QUERY_MODEL_LAYOUT):
             return
         if not isinstance(self.embedder, SentenceTransformerEmbedder):
             self.store.set_settings({"query_model": None})
@@ -339,7 +344,12 @@ class Archive:
     # searching --------------------------------------------------------------------------
     def searcher(self) -> Searcher:
         return Searcher(self.store, self.vectors, self.article_vectors, self.lead_vectors,
-                        lambda: self.query_embedder)
+                        lambda: self.query_embedder, self._keyword_reader())
+
+    def _keyword_reader(self) -> Store:
+        if self._keyword_store is None:
+            self._keyword_store = Store(self.store.path, readonly=True)
+        return self._keyword_store
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
                until: str | None = None, sources: Sequence[str] | None = None, fusion: str = "scores") -> list[Hit]:

@@ -9,8 +9,10 @@ the archive loads the model itself when no load was started for its folder.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from ..index import preload
 from ..index.locations import default_index_dir
@@ -27,9 +29,36 @@ def _option(arguments: list[str], long: str, short: str | None = None) -> str | 
 
 def main() -> None:
     arguments = sys.argv[1:]
-    if arguments[:1] == ["query"] and _option(arguments, "--mode", "-m") != "keyword":
+    query = arguments[:1] == ["query"]
+    if query and _option(arguments, "--mode", "-m") != "keyword":
         given = _option(arguments, "--index")
         preload.start(Path(given) if given else default_index_dir())
     from .app import main as run
 
-    run()
+    if not query:
+        run()
+        return
+    try:
+        run()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    leave(code)
+
+
+def leave(code: object) -> NoReturn:
+    """End a query's process once its output is written. Nothing is left to clean up
+    (the index is closed, nothing was written), so the interpreter's teardown, which
+    frees the model, FAISS and every module one by one, is skipped: about 0.1 s of a
+    0.5 s cold query."""
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): what was written is all the reader wanted
+            pass
+    os._exit(code)

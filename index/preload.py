@@ -51,6 +51,20 @@ def signature(path: Path) -> dict[str, int]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
+def changed(folder: Path, settings: dict[str, Any]) -> str | None:
+    """Why the light model's files in `folder` are not the ones recorded at export, or None."""
+    files = {settings["file"]: settings["signature"]}
+    if "weights" in settings:
+        files[settings["weights"]] = settings.get("weights_signature")
+    for name, recorded in files.items():
+        try:
+            if signature(folder / name) != recorded:
+                return f"{name} changed since it was exported"
+        except OSError as error:
+            return f"{name}: {error.strerror or error}"
+    return None
+
+
 def load_light_model(model: str, folder: Path, settings: dict[str, Any]) -> Any:
     from .query_model import OnnxEmbedder
 
@@ -69,7 +83,7 @@ def start(folder: Path) -> None:
         finally:
             connection.close()
         model, settings = json.loads(rows["model"]), json.loads(rows["query_model"])
-        if not settings or signature(folder / settings["file"]) != settings["signature"]:
+        if not settings or changed(folder, settings):
             return
     except (sqlite3.Error, OSError, KeyError, TypeError, ValueError):
         return

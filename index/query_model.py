@@ -10,6 +10,8 @@ copy: queries then load sentence-transformers.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +22,12 @@ import numpy as np
 from .preload import signature as file_signature
 
 ONNX_NAME = "query-model.onnx"
+WEIGHTS_NAME = "query-model.weights"
 TOKENIZER_NAME = "query-tokenizer.json"
+# 1: one ONNX file, optimised on every load. 2: the graph already optimised (onnxruntime's
+# basic, hardware-independent level) with its weights in WEIGHTS_NAME, which onnxruntime
+# maps instead of parsing: a session in about 60 ms instead of 200 (docs/benchmarks.md).
+LAYOUT = 2
 PARITY = 0.9999
 PARITY_TEXTS = [
     "troop buildup",
@@ -51,8 +58,10 @@ class OnnxEmbedder:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         # Basic graph optimisations load in about half the time of the default level
-        # and cost nothing noticeable on one short query.
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        # and cost nothing noticeable on one short query; a layout-2 graph has had them.
+        options.graph_optimization_level = (onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+                                            if settings.get("layout", 1) >= 2 else
+                                            onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC)
         # Threads that sleep instead of spinning between the model's small kernels: on a
         # busy 2-core machine spinning made one query 6x slower (benchmarks/cold_query.py).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -110,23 +119,23 @@ def export(model: Any, folder: Path) -> dict[str, Any] | str:
         def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
             return self.inner(**dict(zip(names, inputs))).last_hidden_state
 
-    target = folder / ONNX_NAME
-    temporary = folder / (ONNX_NAME + ".tmp")
+    exported = folder / (ONNX_NAME + ".export")
     axes = {name: {0: "batch", 1: "tokens"} for name in names}
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(Encoder(transformer.auto_model).eval(), tuple(sample[n] for n in names), str(temporary),
+            torch.onnx.export(Encoder(transformer.auto_model).eval(), tuple(sample[n] for n in names), str(exported),
                               input_names=names, output_names=["last_hidden_state"],
                               dynamic_axes={**axes, "last_hidden_state": {0: "batch", 1: "tokens"}},
                               opset_version=17, dynamo=False)
+        _optimise(exported, folder)
     except Exception as error:  # an exporter failure means: no light model, not a failed run
-        temporary.unlink(missing_ok=True)
         return f"ONNX export failed: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
-    temporary.replace(target)
+    finally:
+        exported.unlink(missing_ok=True)
     backend.save(str(folder / TOKENIZER_NAME))
     settings = {
-        "file": ONNX_NAME, "tokenizer": TOKENIZER_NAME, "pooling": mode,
+        "file": ONNX_NAME, "weights": WEIGHTS_NAME, "layout": LAYOUT, "tokenizer": TOKENIZER_NAME, "pooling": mode,
         "max_seq_length": int(model.max_seq_length), "dimension": int(hidden_size(model)),
         "pad_id": int(model.tokenizer.pad_token_id or 0),
     }
@@ -136,7 +145,29 @@ def export(model: Any, folder: Path) -> dict[str, Any] | str:
     if agreement < PARITY:
         remove(folder)
         return f"the exported model disagrees with the original (cosine {agreement:.6f})"
-    return {**settings, "parity_min_cosine": round(agreement, 7), "signature": file_signature(target)}
+    return {**settings, "parity_min_cosine": round(agreement, 7), "signature": file_signature(folder / ONNX_NAME),
+            "weights_signature": file_signature(folder / WEIGHTS_NAME)}
+
+
+def _optimise(exported: Path, folder: Path) -> None:
+    """Write the exported model as layout 2: onnxruntime's basic optimisations applied,
+    the graph in ONNX_NAME and the weights beside it in WEIGHTS_NAME (the graph names
+    that file, so both are written in a scratch folder and then moved in)."""
+    import onnxruntime
+
+    scratch = Path(tempfile.mkdtemp(prefix=".query-model-", dir=folder))
+    try:
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(scratch / ONNX_NAME)
+        options.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS_NAME)
+        options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+        onnxruntime.InferenceSession(str(exported), options, providers=["CPUExecutionProvider"])
+        (scratch / WEIGHTS_NAME).replace(folder / WEIGHTS_NAME)
+        (scratch / ONNX_NAME).replace(folder / ONNX_NAME)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def hidden_size(model: Any) -> int:
@@ -145,5 +176,5 @@ def hidden_size(model: Any) -> int:
 
 
 def remove(folder: Path) -> None:
-    for name in (ONNX_NAME, TOKENIZER_NAME):
+    for name in (ONNX_NAME, WEIGHTS_NAME, TOKENIZER_NAME):
         (folder / name).unlink(missing_ok=True)

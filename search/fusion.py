@@ -21,13 +21,16 @@ RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 NORMALISE_OVER = 100  # candidates of each list that span the [0, 1] scale
 
 
-def _scaler(scores: Sequence[float]):
+def _scaled(scores: Sequence[float], lists: int) -> list[float]:
     """Min-max scaling between the best score and the NORMALISE_OVER-th (clipped at 0),
-    so the scale does not depend on how many candidates were fetched."""
+    so the scale does not depend on how many candidates were fetched; divided by the
+    number of lists, whose scores are summed."""
     high = scores[0]
     low = scores[min(len(scores), NORMALISE_OVER) - 1]
     spread = high - low
-    return lambda score: max(score - low, 0.0) / spread if spread > 0 else 1.0
+    if spread <= 0:
+        return [1.0 / lists] * len(scores)
+    return [(score - low) / spread / lists if score > low else 0.0 for score in scores]
 
 
 def _best_per_article(candidates: ParagraphCandidates) -> list[tuple[int, float]]:
@@ -52,16 +55,16 @@ def relative_scores(paragraph_lists: Sequence[ParagraphCandidates],
     paragraphs: dict[int, float] = {}
     for candidates in paragraph_lists:
         if candidates:
-            scale = _scaler([score for *_, score in candidates])
-            for pid, _, score in candidates:
-                paragraphs[pid] = paragraphs.get(pid, 0.0) + scale(score) / len(paragraph_lists)
+            scaled = _scaled([score for *_, score in candidates], len(paragraph_lists))
+            for (pid, _, _), value in zip(candidates, scaled):
+                paragraphs[pid] = paragraphs.get(pid, 0.0) + value
     per_article = [_best_per_article(c) for c in paragraph_lists] + [list(a) for a in article_lists]
     articles: dict[int, float] = {}
     for candidates in per_article:
         if candidates:
-            scale = _scaler([score for _, score in candidates])
-            for article, score in candidates:
-                articles[article] = articles.get(article, 0.0) + scale(score) / len(per_article)
+            scaled = _scaled([score for _, score in candidates], len(per_article))
+            for (article, _), value in zip(candidates, scaled):
+                articles[article] = articles.get(article, 0.0) + value
     return paragraphs, articles
 
 

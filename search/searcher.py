@@ -5,9 +5,12 @@ leads (each article's first paragraph, which in news usually sums the story up).
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -73,10 +76,25 @@ class _Ranked:
         return order
 
 
+class _SideLists(NamedTuple):
+    """Hybrid mode's keyword paragraphs, and its whole-article lists by name."""
+
+    keyword: _Ranked
+    articles: dict[str, list[tuple[int, float]]]
+
+
+@functools.cache
+def _background() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newssearch-keyword")
+
+
 class Searcher:
     def __init__(self, store: Store, vectors: VectorIndex, article_vectors: VectorIndex, lead_vectors: VectorIndex,
-                 embedder: Callable[[], Embedder]):
+                 embedder: Callable[[], Embedder], keyword_store: Store | None = None):
+        """`keyword_store`: a second connection to the same database for the keyword
+        lists, so that their SQL, ranked on another thread, does not hold up this one's."""
         self.store = store
+        self.keyword_store = keyword_store or store
         self.vectors = vectors
         self.article_vectors = article_vectors
         self.lead_vectors = lead_vectors
@@ -105,41 +123,87 @@ class Searcher:
         if not query_terms(query):
             raise FilterError("the query has no words to search for")
         where = where or Filter()
-        allowed = where.paragraph_ids(self.store) if where.active else None
-        if mode != "keyword" and query_vector is None:
-            query_vector = self.embed_queries([query])[0]
-        total = len(allowed) if allowed is not None else len(self.vectors)
         depth = max(10 * k, 100)
-        while True:
-            lists = self._retrieve(query, mode, depth, where, allowed, query_vector)
-            enough = all(len(r.articles()) >= k or len(r.paragraphs) < depth for r in lists)
-            if enough or depth >= total:
-                break
+        side: Future[_SideLists] | None = None
+        vector_ready: Future[np.ndarray] = Future()
+        article_vectors = threading.Lock()  # taken by the thread that searches the article vectors
+        if mode == "hybrid":
+            # The keyword lists need no query vector: SQLite ranks them on the other core
+            # (it releases the GIL) while this thread embeds the query. The article
+            # vectors are searched by whichever thread is free first.
+            side = _background().submit(self._side_lists, query, depth, where, article_lists, vector_ready,
+                                        article_vectors)
+        try:
+            allowed = where.paragraph_ids(self.store) if where.active else None
+            dense = None
+            by_name: dict[str, list[tuple[int, float]]] = {}
+            if mode != "keyword":
+                if query_vector is None:
+                    query_vector = self.embed_queries([query])[0]
+                vector_ready.set_result(query_vector)
+                dense = self._dense_paragraphs(query_vector, depth, allowed)
+                if mode == "hybrid" and article_vectors.acquire(blocking=False):
+                    by_name = self._article_vector_lists(query_vector, where, article_lists, self.store)
+        finally:
+            vector_ready.cancel()  # unless set: the other thread stops waiting for it
+            if side is not None:
+                wait([side])  # no search work outlives this call
+        keyword, articles = None, []
+        if side is not None:
+            keyword, more = side.result()
+            by_name.update(more)
+            articles = [by_name[name] for name in article_lists]
+        elif mode == "keyword":
+            keyword = self._keyword_paragraphs(query, depth, where)
+        lists = [ranked for ranked in (dense, keyword) if ranked is not None]
+        total = len(allowed) if allowed is not None else len(self.vectors)
+        # A filter, or one article with many matching paragraphs, can leave fewer than
+        # k articles in a list cut at `depth`: look deeper.
+        while depth < total and not all(len(r.articles()) >= k or len(r.paragraphs) < depth for r in lists):
             depth *= 4
-        articles = self._article_lists(query, query_vector, where, article_lists) if mode == "hybrid" else []
+            lists = self._retrieve(query, mode, depth, where, allowed, query_vector)
         return self._fuse(lists, articles, k, fusion, query, mode)
 
-    def _article_lists(self, query: str, query_vector: np.ndarray, where: Filter,
-                       names: tuple[str, ...]) -> list[list[tuple[int, float]]]:
-        """The whole-article lists: (article id, score), best first, within the filter."""
-        allowed = where.article_ids(self.store) if where.active else None
-        searches = {
-            "dense": lambda n: self.article_vectors.search(query_vector, n, allowed),
-            "keyword": lambda n: article_keyword_search(self.store, query, n, where),
-            "lead": lambda n: self.lead_vectors.search(query_vector, n, allowed),
-        }
-        return [ties.top(searches[name], NORMALISE_OVER, self.store.article_order) for name in names]
+    def _side_lists(self, query: str, depth: int, where: Filter, names: tuple[str, ...],
+                    query_vector: Future[np.ndarray], article_vectors: threading.Lock) -> _SideLists:
+        """Hybrid mode's keyword lists (paragraphs; whole articles, by name), and the
+        article vector lists unless the other thread took them, on the keyword connection."""
+        store = self.keyword_store
+        paragraphs = self._keyword_paragraphs(query, depth, where)
+        articles: dict[str, list[tuple[int, float]]] = {}
+        if "keyword" in names:
+            articles["keyword"] = ties.top(lambda n: article_keyword_search(store, query, n, where), NORMALISE_OVER,
+                                           store.article_order)
+        if article_vectors.acquire(blocking=False):
+            articles.update(self._article_vector_lists(query_vector.result(), where, names, store))
+        return _SideLists(paragraphs, articles)
+
+    def _article_vector_lists(self, query_vector: np.ndarray, where: Filter, names: tuple[str, ...],
+                              store: Store) -> dict[str, list[tuple[int, float]]]:
+        """The whole-article vector lists by name (each article's mean vector; its lead):
+        (article id, score), best first, within the filter."""
+        indexes = {"dense": self.article_vectors, "lead": self.lead_vectors}
+        wanted = [name for name in names if name in indexes]
+        allowed = where.article_ids(store) if where.active and wanted else None
+        return {name: ties.top(lambda n, index=indexes[name]: index.search(query_vector, n, allowed),
+                               NORMALISE_OVER, store.article_order) for name in wanted}
+
+    def _keyword_paragraphs(self, query: str, depth: int, where: Filter) -> _Ranked:
+        store = self.keyword_store
+        return _Ranked(ties.top(lambda n: keyword_search(store, query, n, where), depth, store.paragraph_order))
+
+    def _dense_paragraphs(self, query_vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> _Ranked:
+        dense = ties.top(lambda n: self.vectors.search(query_vector, n, allowed), depth, self.store.paragraph_order)
+        owners = self.store.paragraph_article_ids([pid for pid, _ in dense])
+        return _Ranked([(pid, owners[pid], score) for pid, score in dense if pid in owners])
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
                   query_vector: np.ndarray | None) -> list[_Ranked]:
         lists = []
         if mode in ("hybrid", "semantic"):
-            dense = ties.top(lambda n: self.vectors.search(query_vector, n, allowed), depth, self.store.paragraph_order)
-            owners = self.store.paragraph_article_ids([pid for pid, _ in dense])
-            lists.append(_Ranked([(pid, owners[pid], score) for pid, score in dense if pid in owners]))
+            lists.append(self._dense_paragraphs(query_vector, depth, allowed))
         if mode in ("hybrid", "keyword"):
-            lists.append(_Ranked(ties.top(lambda n: keyword_search(self.store, query, n, where), depth,
-                                          self.store.paragraph_order)))
+            lists.append(self._keyword_paragraphs(query, depth, where))
         return lists
 
     def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,
@@ -163,12 +227,13 @@ class Searcher:
         # Like a snippet: show first the paragraphs that contain more of the query's
         # words (ties, and semantic mode, by score).
         pattern = term_pattern(query) if mode != "semantic" else None
-        coverage = {p: terms_covered(texts[p].text, pattern) for p in texts}
+        coverage = {p: terms_covered(texts[p].text, pattern) for pids in owners.values() if len(pids) > 1
+                    for p in pids if p in texts}
         copies = self.store.copies_of(top)
         hits = []
         for rank, article_id in enumerate(top, start=1):
             ordered = sorted((p for p in owners[article_id] if p in texts),
-                             key=lambda p: (-coverage[p], -paragraph_scores[p], texts[p].position, texts[p].part))
+                             key=lambda p: (-coverage.get(p, 0), -paragraph_scores[p], texts[p].position, texts[p].part))
             # The headline is already shown as the title: show body paragraphs when any matched.
             shown = [p for p in ordered if texts[p].position != 0][:PARAGRAPHS_PER_HIT] or ordered[:1]
             paragraphs = [ParagraphHit(p, texts[p].position, texts[p].part, texts[p].text, paragraph_scores[p])

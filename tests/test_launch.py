@@ -28,9 +28,48 @@ def test_only_a_dense_query_starts_a_load(monkeypatch, tmp_path, arguments, star
     seen = []
     monkeypatch.setattr(preload, "start", lambda folder: seen.append(str(folder)))
     monkeypatch.setattr("newssearch.cli.app.main", lambda: None)
+    monkeypatch.setattr(launch, "leave", lambda code: seen.append(f"exit {code}"))
     monkeypatch.setattr(sys, "argv", ["newssearch", *arguments])
     launch.main()
-    assert seen == ([started] if started else [])
+    query = arguments[:1] == ["query"]
+    assert seen == ([started] if started else []) + (["exit 0"] if query else [])
+
+
+def _newssearch(*arguments: str, index: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from newssearch.cli.launch import main; main()", *arguments,
+                           "--index", str(index)], capture_output=True, text=True)
+
+
+def test_a_query_process_exits_with_its_output_written_and_its_code(tmp_path, corpus):
+    from newssearch import Archive
+
+    with Archive.open(tmp_path / "index", create=True) as archive:
+        archive.index([corpus])
+    done = _newssearch("query", "troop buildup", "--mode", "keyword", "--json", "-k", "50", index=tmp_path / "index")
+    assert done.returncode == 0, done.stderr
+    hits = [json.loads(line) for line in done.stdout.splitlines()]
+    assert hits and hits[0]["title"] and done.stdout.endswith("\n")
+    missing = _newssearch("query", "troops", "--mode", "keyword", index=tmp_path / "none")
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: ") and missing.stderr.count("\n") == 1
+    usage = _newssearch("query", "--limit", "zero", index=tmp_path / "index")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_a_query_piped_into_a_closed_reader_ends_quietly(tmp_path):
+    from newssearch import Archive
+
+    paragraph = "Troops gathered near the border as talks stalled again. " * 8
+    (tmp_path / "many.jsonl").write_text("".join(
+        json.dumps({"id": f"a{n}", "title": f"Troops story {n}", "text": f"{paragraph}\n\n{paragraph} {n}"}) + "\n"
+        for n in range(300)), encoding="utf-8")
+    with Archive.open(tmp_path / "index", create=True) as archive:
+        archive.index([tmp_path / "many.jsonl"])
+    # More than a pipe holds (64 KB), so the writer meets the closed pipe.
+    assert len(_newssearch("query", "troops", "--mode", "keyword", "-k", "300", index=tmp_path / "index").stdout) > 65536
+    command = (f"{sys.executable} -c 'from newssearch.cli.launch import main; main()' query troops --mode keyword "
+               f"-k 300 --index {tmp_path / 'index'} | head -c 1")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True)
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
 
 
 def test_nothing_starts_without_a_usable_light_model(tmp_path, corpus):

@@ -81,3 +81,39 @@ def test_a_query_in_a_new_process_does_not_import_torch(tmp_path):
     embedder, torch_loaded, title = json.loads(result.stdout)
     assert (embedder, torch_loaded) == ("OnnxEmbedder", False)
     assert title.startswith("Russia says")
+
+
+def test_a_changed_or_missing_weights_file_is_noticed(tmp_path):
+    from newssearch.index import preload
+
+    (tmp_path / "query-model.onnx").write_bytes(b"graph")
+    (tmp_path / "query-model.weights").write_bytes(b"weights")
+    settings = {"file": "query-model.onnx", "signature": preload.signature(tmp_path / "query-model.onnx"),
+                "weights": "query-model.weights", "weights_signature": preload.signature(tmp_path / "query-model.weights")}
+    assert preload.changed(tmp_path, settings) is None
+    (tmp_path / "query-model.weights").write_bytes(b"other weights")
+    assert preload.changed(tmp_path, settings) == "query-model.weights changed since it was exported"
+    (tmp_path / "query-model.weights").unlink()
+    assert preload.changed(tmp_path, settings) == "query-model.weights: No such file or directory"
+    old_layout = {"file": "query-model.onnx", "signature": preload.signature(tmp_path / "query-model.onnx")}
+    assert preload.changed(tmp_path, old_layout) is None
+
+
+@pytest.mark.slow
+def test_an_older_light_model_layout_is_exported_again(tmp_path):
+    index = tmp_path / "index"
+    seed = REPO / "corpus" / "2022-01-10" / "000_8e24c4ccbe2509cc.txt"
+    with Archive.open(index, model=DEFAULT_MODEL, create=True) as archive:
+        archive.index([seed])
+        current = archive.settings["query_model"]
+        assert current["layout"] == query_model.LAYOUT and (index / query_model.WEIGHTS_NAME).is_file()
+        older = {k: v for k, v in current.items() if k not in ("layout", "weights", "weights_signature")}
+        archive.store.set_settings({"query_model": older})
+    with Archive.open(index) as archive:
+        assert archive.search("troop buildup", k=1)  # an older layout still answers
+        assert type(archive.query_embedder).__name__ == "OnnxEmbedder"
+    with Archive.open(index) as archive:
+        archive.index([seed])
+        assert archive.settings["query_model"]["layout"] == query_model.LAYOUT
+    assert sorted(p.name for p in index.iterdir() if p.name.startswith("query-model")) == [
+        query_model.ONNX_NAME, query_model.WEIGHTS_NAME]
