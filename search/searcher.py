@@ -5,7 +5,7 @@ leads (each article's first paragraph, which in news usually sums the story up).
 
 from __future__ import annotations
 
-import functools
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -83,9 +83,19 @@ class _SideLists(NamedTuple):
     articles: dict[str, list[tuple[int, float]]]
 
 
-@functools.cache
+_workers: dict[int, ThreadPoolExecutor] = {}
+_workers_lock = threading.Lock()
+
+
 def _background() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newssearch-keyword")
+    """The thread that ranks hybrid mode's side lists: one per process (a forked child
+    does not inherit the parent's thread, so it gets its own)."""
+    pid = os.getpid()
+    with _workers_lock:
+        if pid not in _workers:
+            _workers.clear()
+            _workers[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newssearch-search")
+        return _workers[pid]
 
 
 class Searcher:

@@ -1,4 +1,6 @@
 import json
+import os
+import time
 
 import pytest
 
@@ -105,3 +107,30 @@ def test_every_list_combination_searches(archive, article_lists, fusion):
     assert len(hits) == 2
     assert {h.article.title for h in hits} <= {"Russia masses troops near Ukraine", "Tanks seen near the border",
                                                "Central bank raises interest rates"}
+
+
+def test_a_forked_child_searches_in_hybrid_mode(corpus):
+    """The side lists' thread is per process: a child forked after a search must not wait
+    for a thread it did not inherit."""
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+        expected = [h.article.id for h in archive.search("troop buildup", k=3)]
+        directory = archive.directory
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            with Archive.open(directory) as again:
+                code = 0 if [h.article.id for h in again.search("troop buildup", k=3)] == expected else 3
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(child, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(child, 9)
+    os.waitpid(child, 0)
+    pytest.fail("the forked child's hybrid search hung")
