@@ -10,16 +10,17 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
-from ..archive import INDEX_ENV, Archive
 from ..errors import NewssearchError
-from ..search.evaluate import compare, load_saved
-from ..search.fusion import FUSIONS
-from ..search.searcher import MODES
+from ..index.locations import INDEX_ENV
+from ..search.fusion import FUSIONS, MODES
 from . import render
+
+if TYPE_CHECKING:
+    from ..archive import Archive
 
 app = typer.Typer(
     name="newssearch",
@@ -69,6 +70,14 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _open(*args: Any, **kwargs: Any) -> Archive:
+    """The archive in an index folder. The library (numpy, FAISS, SQLite helpers) is
+    imported here, not when the command line starts, so --help and usage errors stay quick."""
+    from ..archive import Archive
+
+    return Archive.open(*args, **kwargs)
+
+
 def _notices(archive: Archive) -> None:
     for notice in archive.notices:
         typer.echo(f"Note: {notice}", err=True)
@@ -105,7 +114,7 @@ def index_command(
 
     options = ReadOptions(text_field=text_field, title_field=title_field, date_field=date_field,
                           source_field=source_field, url_field=url_field, id_field=id_field)
-    with Archive.open(index, model=model, create=True) as archive:
+    with _open(index, model=model, create=True) as archive:
         progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
         report = archive.index(paths, progress=progress, read_options=options, precision=precision).to_dict()
         _notices(archive)
@@ -138,7 +147,7 @@ def query_command(
 ) -> None:
     """Search the index; results are articles, best first, with their best paragraphs."""
     text = " ".join(words)
-    with Archive.open(index, model=model) as archive:
+    with _open(index, model=model) as archive:
         hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source, fusion=fusion)
         _notices(archive)
     if as_json:
@@ -159,7 +168,7 @@ def show_command(
     as_json: JsonOption = False,
 ) -> None:
     """Print one article with its numbered paragraphs."""
-    with Archive.open(index) as archive:
+    with _open(index) as archive:
         article, paragraphs = archive.article(article_id)
     if as_json:
         typer.echo(render.json_line({**article.__dict__, "paragraphs": [p.__dict__ for p in paragraphs]}))
@@ -178,7 +187,7 @@ def show_command(
 @reports_errors
 def stats_command(index: IndexOption = None, as_json: JsonOption = False) -> None:
     """Counts, model, index location and size."""
-    with Archive.open(index) as archive:
+    with _open(index) as archive:
         stats = archive.stats()
     if as_json:
         typer.echo(render.json_line(stats))
@@ -197,7 +206,7 @@ def check_command(
     as_json: JsonOption = False,
 ) -> None:
     """Verify the index: SQLite integrity, text indexes, vectors, and that FAISS holds exactly SQLite's paragraphs."""
-    with Archive.open(index) as archive:
+    with _open(index) as archive:
         result = archive.check(repair=repair)
     if as_json:
         typer.echo(render.json_line(result))
@@ -230,10 +239,12 @@ def eval_command(
     from .progress import BarProgress
 
     with tempfile.TemporaryDirectory(prefix="newssearch-eval-") as scratch:
-        with Archive.open(index or scratch, model=model, create=True) as archive:
+        with _open(index or scratch, model=model, create=True) as archive:
             result = archive.evaluate(task, mode=mode, fusion=fusion, progress=BarProgress(enabled=sys.stderr.isatty()))
             _notices(archive)
     if compare_with:
+        from ..search.evaluate import compare, load_saved
+
         saved = load_saved(compare_with, result["task"], result["mode"])
         result["compared_with"] = {"file": str(compare_with), "changes": compare(result, saved)}
     if as_json:

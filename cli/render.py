@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from ..search.keyword import term_pattern
-from ..search.searcher import Hit
+
+if TYPE_CHECKING:
+    from ..search.searcher import Hit
 
 SNIPPET_CHARS = 480
 

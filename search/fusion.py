@@ -16,6 +16,7 @@ ParagraphCandidates = Sequence[tuple[int, int, float]]
 ArticleCandidates = Sequence[tuple[int, float]]
 Scores = tuple[dict[int, float], dict[int, float]]
 
+MODES = ("hybrid", "semantic", "keyword")  # dense and keyword fused; dense alone; keyword alone
 FUSIONS = ("scores", "rrf")
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 NORMALISE_OVER = 100  # candidates of each list that span the [0, 1] scale

@@ -4,9 +4,11 @@ quotes, NEAR, AND, *, : and parentheses never reach FTS5 as syntax."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ..index.store import Store
-from .filters import Filter
+if TYPE_CHECKING:
+    from ..index.store import Store
+    from .filters import Filter
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_TERMS = 64

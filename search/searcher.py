@@ -20,10 +20,9 @@ from ..index.store import Store, StoredArticle
 from ..index.vectors import VectorIndex
 from .filters import Filter
 from . import ties
-from .fusion import FUSIONS, NORMALISE_OVER, fuse
+from .fusion import FUSIONS, MODES, NORMALISE_OVER, fuse
 from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
 
-MODES = ("hybrid", "semantic", "keyword")
 ARTICLE_LISTS = ("dense", "keyword", "lead")
 PARAGRAPHS_PER_HIT = 2
 
