@@ -226,11 +226,12 @@ class Archive:
             generation = self.store.generation()
             if not path.exists() and not self.store.has_paragraphs():
                 return VectorIndex(dimension)
-            reason = self._stale_vector_file(path, settings.get("faiss_file"), generation)
+            recorded = settings.get("faiss_file")
+            reason = self._stale_vector_file(path, recorded, generation)
             if reason is None:
                 try:
                     vectors = VectorIndex.load(path)
-                    if vectors.dimension == dimension and np.array_equal(vectors.ids(), self.store.paragraph_ids()):
+                    if vectors.dimension == dimension and self._holds_stored_ids(vectors, recorded):
                         return vectors
                     reason = "inconsistent"
                 except RuntimeError:
@@ -244,6 +245,14 @@ class Archive:
         """The FAISS index from SQLite's vectors, exact or approximate by their number."""
         return VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension),
                                  count=self.store.paragraph_count())
+
+    def _holds_stored_ids(self, vectors: VectorIndex, recorded: dict[str, Any]) -> bool:
+        """Whether the loaded file holds the ids of SQLite's paragraphs: by the digest
+        recorded with it for this data generation (files saved before there was one are
+        compared with SQLite id by id)."""
+        if "ids_sha256" in recorded:
+            return vectors.ids_digest() == recorded["ids_sha256"]
+        return bool(np.array_equal(vectors.ids(), self.store.paragraph_ids()))
 
     @staticmethod
     def _stale_vector_file(path: Path, recorded: dict[str, Any] | None, generation: int) -> str | None:
@@ -269,7 +278,7 @@ class Archive:
         temporary: Path | None = None
         try:
             temporary = vectors.write_temporary(path)
-            identity = {"generation": generation, **file_identity(temporary)}
+            identity = {"generation": generation, **file_identity(temporary), "ids_sha256": vectors.ids_digest()}
             with self.store.transaction():
                 if self.store.generation() != generation:
                     return

@@ -35,6 +35,7 @@ class Backend(Protocol):
 
     def __len__(self) -> int: ...
     def ids(self) -> np.ndarray: ...
+    def stored_ids(self) -> np.ndarray: ...
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def remove(self, ids: np.ndarray) -> int: ...
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]: ...
@@ -70,7 +71,11 @@ class ExactBackend:
         return int(self.index.ntotal)
 
     def ids(self) -> np.ndarray:
-        return np.sort(faiss.vector_to_array(self.index.id_map).astype(np.int64))
+        return np.sort(self.stored_ids())
+
+    def stored_ids(self) -> np.ndarray:
+        """Every id, in the order the index holds them."""
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
     def contents(self) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of everything held, in insertion order."""
@@ -144,10 +149,14 @@ class IvfBackend:
         return int(self.index.ntotal)
 
     def ids(self) -> np.ndarray:
+        return np.sort(self.stored_ids())
+
+    def stored_ids(self) -> np.ndarray:
+        """Every id, in the order the index holds them (list by list)."""
         lists = self.index.invlists
         found = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
                  for i in range(self.lists) if lists.list_size(i)]
-        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.index.add_with_ids(vectors, ids)

@@ -109,6 +109,12 @@ class VectorIndex:
         """Every id in the index, sorted."""
         return self._backend.ids()
 
+    def ids_digest(self) -> str:
+        """SHA-256 of the ids in the order the index holds them: recorded when the file
+        is saved, it tells on open whether a file holds the ids it was saved with
+        without reading every id from SQLite."""
+        return hashlib.sha256(self._backend.stored_ids().tobytes()).hexdigest()
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if not len(ids):
             return

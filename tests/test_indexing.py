@@ -237,6 +237,21 @@ def test_a_faiss_file_with_other_ids_is_rebuilt(corpus):
         assert archive.notices == ["vector index inconsistent; rebuilt it from the stored vectors"]
 
 
+def test_a_faiss_file_recorded_without_an_ids_digest_is_checked_against_sqlite(corpus):
+    with open_archive() as archive:
+        archive.index([corpus])
+        recorded = archive.settings["faiss_file"]
+        assert len(recorded["ids_sha256"]) == 64
+        # As an index saved by an older newssearch records it.
+        archive.store.set_settings({"faiss_file": {k: v for k, v in recorded.items() if k != "ids_sha256"}})
+    with Archive.open() as archive:
+        assert faiss_matches_sqlite(archive) and archive.notices == []
+        archive.store.db.execute("DELETE FROM paragraphs WHERE id = (SELECT max(id) FROM paragraphs)")
+    with Archive.open() as archive:
+        assert faiss_matches_sqlite(archive)
+        assert archive.notices == ["vector index inconsistent; rebuilt it from the stored vectors"]
+
+
 def test_a_truncated_faiss_file_is_rebuilt(corpus):
     with open_archive() as archive:
         archive.index([corpus])
