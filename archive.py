@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +30,21 @@ from .index.query_model import LAYOUT as QUERY_MODEL_LAYOUT
 from .index.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
 from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
-from .index.vectors import FAISS_NAME, VectorIndex, file_identity, sync_directory
+from .index.vectors import (
+    ARTICLE_FILE,
+    FAISS_NAME,
+    LEAD_FILE,
+    PARAGRAPH_FILE,
+    VectorFile,
+    VectorIndex,
+    file_identity,
+    sync_directory,
+)
 from .search.filters import Filter
 from .search.searcher import Hit, Searcher
 
 if TYPE_CHECKING:
+    from .index.checks import CheckReport
     from .index.records import ReadOptions
 
 STDIN = "-"  # as a path to index: JSON Lines on standard input
@@ -192,53 +202,50 @@ class Archive:
 
     @property
     def vectors(self) -> VectorIndex:
-        """The FAISS index, loaded from its file, or rebuilt from SQLite when the file
-        is missing or does not match the committed data."""
+        """The paragraph vectors' FAISS index, loaded from its file, or rebuilt from
+        SQLite when the file is missing or does not match the committed data."""
         if self._vectors is None:
-            self._vectors = self._load_vectors()
+            self._vectors = self._load_vector_file(PARAGRAPH_FILE, self._build_vectors)
         return self._vectors
 
     @property
     def article_vectors(self) -> VectorIndex:
-        """Article vectors (mean of each article's paragraph vectors), held in memory."""
+        """Article vectors (mean of each article's paragraph vectors), by article id."""
         if self._article_vectors is None:
-            self._article_vectors = self._in_memory(self.store.all_article_vectors)
+            self._article_vectors = self._load_vector_file(ARTICLE_FILE, self._build_article_vectors)
         return self._article_vectors
 
     @property
     def lead_vectors(self) -> VectorIndex:
-        """Each article's lead paragraph vector, by article id, held in memory."""
+        """Each article's lead paragraph vector, by article id."""
         if self._lead_vectors is None:
-            self._lead_vectors = self._in_memory(self.store.lead_vectors)
+            self._lead_vectors = self._load_vector_file(LEAD_FILE, self._build_lead_vectors)
         return self._lead_vectors
 
-    def _in_memory(self, batches: Any) -> VectorIndex:
-        dimension = self.settings.get("dimension") or self.embedder.dimension
-        return VectorIndex.build(dimension, batches(dimension))
-
-    def _load_vectors(self) -> VectorIndex:
+    def _load_vector_file(self, file: VectorFile, build: Callable[[int], VectorIndex]) -> VectorIndex:
         settings = self.settings
         dimension = settings.get("dimension")
         if dimension is None:  # nothing indexed yet
             return VectorIndex(self.embedder.dimension)
-        path = self.directory / FAISS_NAME
+        path = self.directory / file.name
         with self.store.snapshot():
             generation = self.store.generation()
             if not path.exists() and not self.store.has_paragraphs():
                 return VectorIndex(dimension)
-            recorded = settings.get("faiss_file")
+            recorded = settings.get(file.setting)
             reason = self._stale_vector_file(path, recorded, generation)
             if reason is None:
                 try:
                     vectors = VectorIndex.load(path)
-                    if vectors.dimension == dimension and self._holds_stored_ids(vectors, recorded):
+                    if vectors.dimension == dimension and self._holds_recorded_ids(vectors, recorded, file):
                         return vectors
                     reason = "inconsistent"
                 except RuntimeError:
                     reason = "unreadable"
-            vectors = self._build_vectors(dimension)
-        self.notices.append(f"vector index {reason}; rebuilt it from the stored vectors")
-        self._save_vectors(vectors, generation)
+            vectors = build(dimension)
+        if file is PARAGRAPH_FILE:  # the derived files are simply rebuilt, as they always were
+            self.notices.append(f"vector index {reason}; rebuilt it from the stored vectors")
+        self._save_vectors(vectors, generation, file)
         return vectors
 
     def _build_vectors(self, dimension: int) -> VectorIndex:
@@ -246,17 +253,23 @@ class Archive:
         return VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension),
                                  count=self.store.paragraph_count())
 
-    def _holds_stored_ids(self, vectors: VectorIndex, recorded: dict[str, Any]) -> bool:
-        """Whether the loaded file holds the ids of SQLite's paragraphs: by the digest
-        recorded with it for this data generation (files saved before there was one are
-        compared with SQLite id by id)."""
+    def _build_article_vectors(self, dimension: int) -> VectorIndex:
+        return VectorIndex.build(dimension, self.store.all_article_vectors(dimension))
+
+    def _build_lead_vectors(self, dimension: int) -> VectorIndex:
+        return VectorIndex.build(dimension, self.store.lead_vectors(dimension))
+
+    def _holds_recorded_ids(self, vectors: VectorIndex, recorded: dict[str, Any], file: VectorFile) -> bool:
+        """Whether a loaded file holds the ids it was saved with for this data
+        generation, by the digest recorded with it (paragraph files saved before there
+        was one are compared with SQLite id by id)."""
         if "ids_sha256" in recorded:
             return vectors.ids_digest() == recorded["ids_sha256"]
-        return bool(np.array_equal(vectors.ids(), self.store.paragraph_ids()))
+        return file is PARAGRAPH_FILE and bool(np.array_equal(vectors.ids(), self.store.paragraph_ids()))
 
     @staticmethod
     def _stale_vector_file(path: Path, recorded: dict[str, Any] | None, generation: int) -> str | None:
-        """Why the FAISS file cannot be the one recorded for this data generation
+        """Why a FAISS file cannot be the one recorded for this data generation
         (cheap tests only: the checksum is verified by `check`), or None."""
         try:
             stat = path.stat()
@@ -267,14 +280,14 @@ class Archive:
             return "out of date"
         return None
 
-    def _save_vectors(self, vectors: VectorIndex, generation: int) -> None:
-        """Write the FAISS file for data `generation`: to a temporary file first, then
-        its identity (generation, size, time, SHA-256) is recorded and the file renamed
-        into place in one SQLite transaction. If the data moved on meanwhile, nothing
-        is saved."""
+    def _save_vectors(self, vectors: VectorIndex, generation: int, file: VectorFile = PARAGRAPH_FILE) -> None:
+        """Write a FAISS file for data `generation`: to a temporary file first, then
+        its identity (generation, size, time, SHA-256, ids digest) is recorded and the
+        file renamed into place in one SQLite transaction. If the data moved on
+        meanwhile, nothing is saved."""
         if self.store.readonly or self._lock.held_elsewhere():  # a writer saves its own file when it finishes
             return
-        path = self.directory / FAISS_NAME
+        path = self.directory / file.name
         temporary: Path | None = None
         try:
             temporary = vectors.write_temporary(path)
@@ -282,11 +295,11 @@ class Archive:
             with self.store.transaction():
                 if self.store.generation() != generation:
                     return
-                self.store.set_settings({"faiss_file": identity})
+                self.store.set_settings({file.setting: identity})
                 os.replace(temporary, path)
             sync_directory(path.parent)
         except (OSError, RuntimeError, sqlite3.DatabaseError) as error:  # a read-only index still answers queries
-            self.notices.append(f"could not save the vector index: {error}")
+            self.notices.append(f"could not save the {file.what}: {error}")
         finally:
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
@@ -323,9 +336,15 @@ class Archive:
                 raise IndexWriteError(f"cannot write to the index at {self.directory} ({error}); the batch in "
                                       "progress was rolled back and everything committed before it is kept") from None
             self._save_vectors(self.vectors, self.store.generation())
+            self._refresh_derived_vectors()
             self._ensure_query_model()
-        self._article_vectors = self._lead_vectors = None
         return report
+
+    def _refresh_derived_vectors(self) -> None:
+        """Bring the article and lead vector files up to the data just written (each is
+        loaded as it is when its recorded generation still holds, else rebuilt and saved)."""
+        self._article_vectors = self._lead_vectors = None
+        _ = self.article_vectors, self.lead_vectors
 
     def _refuse_if_read_only(self) -> None:
         if self.store.readonly:
@@ -409,23 +428,34 @@ class Archive:
     def check(self, repair: bool = False) -> dict[str, Any]:
         """Verify the index's invariants; with repair=True fix what can be fixed from
         SQLite (no re-embedding) and check again."""
-        from .index.checks import CheckReport, check, repair as repair_index
+        from .index.checks import CheckReport, repair as repair_index
 
         dimension = self.settings.get("dimension")
         if dimension is None:
             return CheckReport().to_dict()
-        report = check(self.store, self._read_vector_file(), dimension, self.directory / FAISS_NAME)
+        report = self._check(dimension)
         if repair and not report.ok:
             self._refuse_if_read_only()
             with self._lock:
                 done = repair_index(self.store, dimension)
+                generation = self.store.generation()
                 self._vectors = self._build_vectors(dimension)
-                self._save_vectors(self._vectors, self.store.generation())
-                done.append("rebuilt the FAISS file from the stored vectors")
+                self._save_vectors(self._vectors, generation)
+                for file, build in ((ARTICLE_FILE, self._build_article_vectors), (LEAD_FILE, self._build_lead_vectors)):
+                    self._save_vectors(build(dimension), generation, file)
                 self._article_vectors = self._lead_vectors = None
-            report = check(self.store, self._read_vector_file(), dimension, self.directory / FAISS_NAME)
+                done.append("rebuilt the FAISS files from the stored vectors")
+            report = self._check(dimension)
             report.repaired = done
         return report.to_dict()
+
+    def _check(self, dimension: int) -> CheckReport:
+        from .index.checks import check, derived_file_problems
+
+        report = check(self.store, self._read_vector_file(), dimension, self.directory / FAISS_NAME)
+        for file in (ARTICLE_FILE, LEAD_FILE):
+            report.problems.extend(derived_file_problems(self.store, self.directory / file.name, file.setting))
+        return report
 
     def _read_vector_file(self) -> VectorIndex | None:
         try:

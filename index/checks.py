@@ -110,6 +110,17 @@ def _vector_file_identity_problems(store: Store, path: Path) -> list[str]:
     return problems
 
 
+def derived_file_problems(store: Store, path: Path, setting: str) -> list[str]:
+    """A derived vector file (articles', leads') recorded for the current data must
+    match its checksum; one recorded for older data is simply rebuilt when opened."""
+    recorded = store.settings().get(setting) or {}
+    if recorded.get("generation") != store.generation() or not path.exists():
+        return []
+    if file_identity(path)["sha256"] != recorded.get("sha256"):
+        return [f"{path.name}'s checksum differs from the one recorded with the data"]
+    return []
+
+
 def repair(store: Store, dimension: int) -> list[str]:
     """Fix what SQLite can fix, in one transaction; returns what was done. Paragraphs
     without a vector cannot be rebuilt here: they are removed and their articles marked

@@ -56,7 +56,7 @@ def test_missing_faiss_file_and_the_human_output(indexed):
     assert result.exit_code == 1
     assert "problem: the FAISS file is missing or unreadable" in result.stdout
     result = CliRunner().invoke(app, ["check", "--repair"])
-    assert result.exit_code == 0 and "repaired: rebuilt the FAISS file from the stored vectors" in result.stderr
+    assert result.exit_code == 0 and "repaired: rebuilt the FAISS files from the stored vectors" in result.stderr
     assert (indexed / FAISS_NAME).exists()
 
 

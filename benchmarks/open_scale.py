@@ -1,0 +1,137 @@
+"""What opening a large archive costs a cold query: the whole `Archive`, not only the
+FAISS file (benchmarks/scale.py measures that).
+
+    python benchmarks/open_scale.py --articles 25000 --paragraphs 20 [--work DIR] [--keep]
+
+Builds an archive of --articles articles of --paragraphs paragraphs each, made of real
+BBC paragraphs drawn at random (so keyword search meets real text) and embedded by a
+hashing model of 384 dimensions (the real model's size, thousands of times faster:
+this measures the index, not the model). Then, in fresh processes, times each step a
+cold query takes before it can search: opening the database, the paragraph vector
+index (loaded or memory-mapped and checked against SQLite), the article and lead
+vector indexes, and one hybrid search with a ready query vector; with the peak RSS.
+Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL = "hash-384"
+
+HASH_MODEL = """
+import zlib
+import numpy as np
+
+class HashModel:
+    name, dimension, normalized, max_tokens = "hash-384", 384, True, 250
+
+    def count_tokens(self, texts):
+        return [len(text.split()) for text in texts]
+
+    def embed(self, texts):
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                bucket = zlib.crc32(word.encode())
+                vectors[row, bucket % self.dimension] += 1.0 if bucket & 1024 else -1.0
+        return vectors
+
+from newssearch.index.embedders import register_embedder
+register_embedder("hash-384", lambda name: HashModel())
+"""
+
+OPEN = HASH_MODEL + """
+import json, resource, sys, time
+from newssearch import Archive
+
+steps = {}
+started = last = time.perf_counter()
+def step(name):
+    global last
+    now = time.perf_counter()
+    steps[name] = round(1000 * (now - last), 1)
+    last = now
+
+archive = Archive.open(sys.argv[1]); step("open database")
+vectors = archive.vectors; step("paragraph vectors")
+articles = archive.article_vectors; step("article vectors")
+leads = archive.lead_vectors; step("lead vectors")
+query = np.asarray(archive.embedder.embed(["government plans new tax on oil companies"])[0], dtype=np.float32)
+query /= np.linalg.norm(query)
+hits = archive.searcher().search("government plans new tax on oil companies", k=10, query_vector=query)
+step("first hybrid search")
+print(json.dumps({"steps_ms": steps, "total_ms": round(1000 * (time.perf_counter() - started), 1),
+                  "paragraphs": len(vectors), "articles": len(articles), "hits": len(hits),
+                  "notices": archive.notices,
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+"""
+
+BUILD = HASH_MODEL + """
+import sys, time
+from newssearch import Archive
+started = time.perf_counter()
+with Archive.open(sys.argv[1], model="hash-384", create=True) as archive:
+    report = archive.index([sys.argv[2]])
+print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "added": report.added,
+                  "paragraphs": report.paragraphs_written}))
+"""
+
+
+def corpus(path: Path, articles: int, paragraphs: int, source: Path) -> None:
+    pool = []
+    for file in sorted(source.glob("*/*.txt")):
+        text = file.read_text(encoding="latin-1")
+        pool.extend(p.strip() for p in text.split("\n\n")[1:] if len(p.split()) >= 12)
+    rng = random.Random(0)
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(articles):
+            body = [rng.choice(pool) + f" ({number}/{part})" for part in range(paragraphs)]
+            out.write(json.dumps({"id": f"a{number}", "title": rng.choice(pool)[:80],
+                                  "date": f"20{10 + number % 15:02d}-{1 + number % 12:02d}-{1 + number % 28:02d}",
+                                  "source": f"Source {number % 40}", "text": "\n\n".join(body)}) + "\n")
+
+
+def run(script: str, *arguments: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", "import json\n" + script, *arguments], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=25_000)
+    parser.add_argument("--paragraphs", type=int, default=20)
+    parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "bbc" / "raw")
+    parser.add_argument("--work", type=Path, default=None, help="keep the archive here (reused when present)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="newssearch-open-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    index = work / "index"
+    result: dict = {"articles": args.articles, "paragraphs_per_article": args.paragraphs}
+    try:
+        if not (index / "newssearch.db").exists():
+            corpus(work / "corpus.jsonl", args.articles, args.paragraphs, args.source)
+            result["build"] = run(BUILD, str(index), str(work / "corpus.jsonl"))
+        result["index_bytes"] = sum(f.stat().st_size for f in index.iterdir() if f.is_file())
+        result["cold_opens"] = [run(OPEN, str(index)) for _ in range(args.runs)]
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
