@@ -249,9 +249,14 @@ class Archive:
         return vectors
 
     def _build_vectors(self, dimension: int) -> VectorIndex:
-        """The FAISS index from SQLite's vectors, exact or approximate by their number."""
-        return VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension),
-                                 count=self.store.paragraph_count())
+        """The FAISS index from SQLite's vectors, exact or approximate by their number;
+        an approximate one's lists are trained on paragraphs from the whole archive, not
+        only its oldest."""
+        count = self.store.paragraph_count()
+        size = VectorIndex.training_sample_size(count)
+        sample = self.store.vector_sample(size, dimension) if size else None
+        return VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension), count=count,
+                                 sample=sample)
 
     def _build_article_vectors(self, dimension: int) -> VectorIndex:
         return VectorIndex.build(dimension, self.store.all_article_vectors(dimension))

@@ -550,6 +550,16 @@ class Store:
         )
         return cursor.rowcount
 
+    def vector_sample(self, size: int, dimension: int) -> np.ndarray:
+        """About `size` paragraph vectors spread evenly over the archive (every n-th
+        paragraph id), oldest to newest, to train an approximate index on."""
+        top = self.db.execute("SELECT max(id) FROM paragraphs").fetchone()[0] or 0
+        step = max(1, top // max(size, 1))
+        rows = self.db.execute(
+            "SELECT p.id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
+            "WHERE p.id % ? = 0 ORDER BY p.id LIMIT ?", [step, size]).fetchall()
+        return _unpack(rows, dimension)[1] if rows else np.zeros((0, dimension), dtype=np.float32)
+
     def paragraph_vectors(self, paragraph_ids: Sequence[int] | None = None, dimension: int = 0,
                           batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, vectors) of paragraphs, in batches: all of them, or those given."""

@@ -69,17 +69,27 @@ class VectorIndex:
 
     @classmethod
     def build(cls, dimension: int, batches: Iterable[tuple[np.ndarray, np.ndarray]],
-              count: int | None = None) -> VectorIndex:
+              count: int | None = None, sample: np.ndarray | None = None) -> VectorIndex:
         """An index of every (ids, vectors) batch. With `count`, the number of vectors
         the batches hold, the kind is chosen by size (exact up to `SWITCH_POINT`);
-        without it the index is exact (small in-memory indexes)."""
+        without it the index is exact (small in-memory indexes). An approximate index
+        trains its lists on `sample` when given (vectors drawn across the whole archive),
+        else on the first vectors the batches bring."""
         index = cls(dimension)
         index._auto = count is not None
         index._expected = count or 0
+        if count is not None and count > SWITCH_POINT and sample is not None and len(sample):
+            index._backend = IvfBackend.trained(sample, count)
         for ids, vectors in batches:
             index.add(ids, vectors)
         index._expected = 0
         return index
+
+    @staticmethod
+    def training_sample_size(count: int) -> int:
+        """How many vectors `build` wants in `sample` to train an index of `count`
+        vectors: 0 when that index is exact."""
+        return training_size(lists_for(count)) if count > SWITCH_POINT else 0
 
     @classmethod
     def load(cls, path: Path, mmap: bool = True) -> VectorIndex:

@@ -146,3 +146,36 @@ def test_an_archive_past_the_switch_point_uses_the_approximate_index(corpus, mon
         (archive.directory / FAISS_NAME).unlink()
         assert archive.check(repair=True)["ok"]
         assert VectorIndex.load(archive.directory / FAISS_NAME).kind == IVF
+
+
+def test_a_rebuild_trains_its_lists_on_the_whole_archive(small_switch):
+    """An archive whose topics drift: its oldest vectors alone would leave the newer
+    topics without lists of their own."""
+    older, newer = clustered(14_000, 3, centres=20), -clustered(6_000, 4, centres=20)
+    vectors = np.vstack([older, newer]).astype(np.float32)
+    ids = np.arange(len(vectors), dtype=np.int64)
+
+    def stream():
+        for start in range(0, len(ids), 500):
+            yield ids[start:start + 500], vectors[start:start + 500]
+
+    size = VectorIndex.training_sample_size(len(ids))
+    assert len(older) > size > 0 and VectorIndex.training_sample_size(999) == 0
+    step = len(ids) // size
+    for sample, covered in ((None, False), (vectors[::step], True)):
+        index = VectorIndex.build(DIMENSION, stream(), count=len(ids), sample=sample)
+        assert index.kind == IVF and len(index) == len(ids)
+        quantizer = index._backend.index.quantizer
+        centroids = quantizer.reconstruct_n(0, quantizer.ntotal)
+        nearest = (newer @ centroids.T).max(axis=1).mean()
+        assert (nearest > 0.5) == covered, nearest
+
+
+def test_an_archive_rebuild_samples_paragraphs_from_every_period(corpus, monkeypatch):
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+        ids = archive.store.paragraph_ids()
+        sample = archive.store.vector_sample(3, 64)
+        assert 1 <= len(sample) <= 3 and sample.shape[1] == 64
+        everything = archive.store.vector_sample(10_000, 64)
+        assert len(everything) == len(ids)  # asked for more than there are: every one
