@@ -148,12 +148,12 @@ def main() -> None:
     args = parser.parse_args()
 
     from newssearch.index.embedders import default_model_path
-    from newssearch.index.machine import fp32_peak
+    from newssearch.index.machine import peak
 
     model = str(default_model_path())
     files = sorted(p for p in args.corpus.rglob("*.txt") if p.name != "README.TXT")[::args.every]
     result: dict = {"corpus": str(args.corpus), "every": args.every, "files": len(files), "model": model,
-                    "cpus": os.cpu_count(), "fp32_peak": fp32_peak()}
+                    "cpus": os.cpu_count(), "fp32_peak": peak("fp32")}
     with tempfile.TemporaryDirectory(prefix="newssearch-throughput-") as scratch:
         work = Path(scratch)
         corpus = work / "corpus"

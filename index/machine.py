@@ -64,7 +64,3 @@ def peak(precision: str = "fp32") -> tuple[float, str] | None:
     lanes, isa = (16, "AVX-512") if "avx512f" in flags else (8, "AVX2") if "avx2" in flags else (4, "SSE")
     gflops = cores * FMA_UNITS * lanes * 2 * ghz
     return gflops, f"{cores} cores x {FMA_UNITS} FMA x {lanes} lanes ({isa}) x 2 x {ghz:.2f} GHz"
-
-
-def fp32_peak() -> tuple[float, str] | None:
-    return peak("fp32")
