@@ -27,13 +27,13 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .archive import Archive
-    from .index.locations import default_index_dir
+    from .index.storage.locations import default_index_dir
     from .index.report import IndexReport
     from .search.searcher import Hit, ParagraphHit
 
 # Imported when first used, so that `import newssearch.cli` (the command line) can
 # start work before numpy and FAISS load.
-_LAZY = {"Archive": ".archive", "default_index_dir": ".index.locations", "IndexReport": ".index.report",
+_LAZY = {"Archive": ".archive", "default_index_dir": ".index.storage.locations", "IndexReport": ".index.report",
          "Hit": ".search.searcher", "ParagraphHit": ".search.searcher"}
 
 

@@ -20,17 +20,17 @@ from .errors import (
     InputError,
     ModelMismatchError,
 )
-from .index import preload
-from .index.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
-from .index.locations import INDEX_ENV, default_index_dir  # noqa: F401 - part of this module's API
-from .index.lock import WriteLock
+from .index.models import preload
+from .index.models.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
+from .index.storage.locations import INDEX_ENV, default_index_dir  # noqa: F401 - part of this module's API
+from .index.storage.lock import WriteLock
 from .index.paragraphs import PARAGRAPHING_VERSION
-from .index.precision import resolve_precision
-from .index.query_model import LAYOUT as QUERY_MODEL_LAYOUT
-from .index.query_model import export as export_query_model
+from .index.models.precision import resolve_precision
+from .index.models.query_model import LAYOUT as QUERY_MODEL_LAYOUT
+from .index.models.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
-from .index.store import DATABASE_NAME, Paragraph, Store, StoredArticle
-from .index.vectors import (
+from .index.storage.store import DATABASE_NAME, Paragraph, Store, StoredArticle
+from .index.storage.vectors import (
     ARTICLE_FILE,
     FAISS_NAME,
     LEAD_FILE,
@@ -44,8 +44,8 @@ from .search.filters import Filter
 from .search.searcher import Hit, Searcher
 
 if TYPE_CHECKING:
-    from .index.checks import CheckReport
-    from .index.records import ReadOptions
+    from .index.storage.checks import CheckReport
+    from .index.formats.records import ReadOptions
 
 STDIN = "-"  # as a path to index: JSON Lines on standard input
 FORMAT_VERSION = 1
@@ -433,7 +433,7 @@ class Archive:
     def check(self, repair: bool = False) -> dict[str, Any]:
         """Verify the index's invariants; with repair=True fix what can be fixed from
         SQLite (no re-embedding) and check again."""
-        from .index.checks import CheckReport, repair as repair_index
+        from .index.storage.checks import CheckReport, repair as repair_index
 
         dimension = self.settings.get("dimension")
         if dimension is None:
@@ -455,7 +455,7 @@ class Archive:
         return report.to_dict()
 
     def _check(self, dimension: int) -> CheckReport:
-        from .index.checks import check, derived_file_problems
+        from .index.storage.checks import check, derived_file_problems
 
         report = check(self.store, self._read_vector_file(), dimension, self.directory / FAISS_NAME)
         for file in (ARTICLE_FILE, LEAD_FILE):

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from newssearch import Archive
-from newssearch.index import embedders
+from newssearch.index.models import embedders
 from newssearch.search.evaluate import load_task, run_queries, score_rankings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -28,7 +28,7 @@ class OnnxModel:
     """An embedder over an exported (possibly quantised) copy of the default model."""
 
     def __init__(self, name: str, folder: Path, settings: dict, file: str):
-        from newssearch.index.query_model import OnnxEmbedder
+        from newssearch.index.models.query_model import OnnxEmbedder
 
         self.inner = OnnxEmbedder(name, folder, {**settings, "file": file})
         self.name, self.dimension, self.normalized = name, self.inner.dimension, True
@@ -50,8 +50,8 @@ def main() -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from newssearch import Archive
-    from newssearch.index import embedders
-    from newssearch.index.query_model import export
+    from newssearch.index.models import embedders
+    from newssearch.index.models.query_model import export
 
     with tempfile.TemporaryDirectory(prefix="newssearch-int8-") as scratch:
         folder = Path(scratch)

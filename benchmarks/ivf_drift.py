@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from newssearch.index.vectors import VectorIndex
+from newssearch.index.storage.vectors import VectorIndex
 
 DIMENSION = 384
 

@@ -32,7 +32,7 @@ from test_crash_safety import (  # noqa: E402
 )
 
 from newssearch import Archive  # noqa: E402
-from newssearch.index import embedders  # noqa: E402
+from newssearch.index.models import embedders  # noqa: E402
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ class HashModel:
                 vectors[row, bucket % self.dimension] += 1.0 if bucket & 1024 else -1.0
         return vectors
 
-from newssearch.index.embedders import register_embedder
+from newssearch.index.models.embedders import register_embedder
 register_embedder("hash-384", lambda name: HashModel())
 """
 

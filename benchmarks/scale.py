@@ -125,7 +125,7 @@ def peak_rss_mb() -> float:
 
 # children ----------------------------------------------------------------------------
 def child_build(args: argparse.Namespace) -> dict:
-    from newssearch.index import vectors as vector_module
+    from newssearch.index.storage import vectors as vector_module
 
     data = np.load(args.data, mmap_mode="r")
     count = len(data)
@@ -144,7 +144,7 @@ def child_build(args: argparse.Namespace) -> dict:
 
 
 def child_query(args: argparse.Namespace) -> dict:
-    from newssearch.index.vectors import VectorIndex
+    from newssearch.index.storage.vectors import VectorIndex
 
     queries = np.load(args.query_file)
     allowed = np.load(args.allowed)
@@ -201,7 +201,7 @@ def scale_run(args: argparse.Namespace, count: int, seeds: np.ndarray | None) ->
 
 
 def switch_run(args: argparse.Namespace, count: int, seeds: np.ndarray | None) -> dict:
-    from newssearch.index import vectors as vector_module
+    from newssearch.index.storage import vectors as vector_module
 
     work = Path(args.work)
     data = np.asarray(vector_file(work, count, seeds))

@@ -23,7 +23,7 @@ from conftest import ARTICLES, FAKE_MODEL, FakeEmbedder  # noqa: E402
 from soak import run_soak  # noqa: E402
 
 from newssearch import Archive  # noqa: E402
-from newssearch.index import embedders  # noqa: E402
+from newssearch.index.models import embedders  # noqa: E402
 
 
 def main() -> None:

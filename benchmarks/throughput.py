@@ -38,9 +38,9 @@ import json, sys, time
 from pathlib import Path
 import sentence_transformers  # imported before the clock starts, as txtai's are
 from newssearch import Archive
-from newssearch.index.embedders import load_embedder
+from newssearch.index.models.embedders import load_embedder
 from newssearch.index.indexer import article_units
-from newssearch.index.sources import Article, collect_files, read_file
+from newssearch.index.formats.sources import Article, collect_files, read_file
 
 corpus, index, texts_out, precision = sys.argv[1:5]
 started = time.perf_counter()
@@ -75,8 +75,8 @@ from pathlib import Path
 import numpy as np, onnxruntime
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from tokenizers import Tokenizer
-from newssearch.index.embedders import FORWARD_BATCH, load_embedder
-from newssearch.index.query_model import export
+from newssearch.index.models.embedders import FORWARD_BATCH, load_embedder
+from newssearch.index.models.query_model import export
 
 texts, folder = json.load(open(sys.argv[1])), Path(sys.argv[2])
 embedder = load_embedder(precision="fp32")
@@ -147,8 +147,8 @@ def main() -> None:
     parser.add_argument("--int8", action="store_true", help="also time an int8 ONNX model against fp32")
     args = parser.parse_args()
 
-    from newssearch.index.embedders import default_model_path
-    from newssearch.index.machine import peak
+    from newssearch.index.models.embedders import default_model_path
+    from newssearch.index.models.machine import peak
 
     model = str(default_model_path())
     files = sorted(p for p in args.corpus.rglob("*.txt") if p.name != "README.TXT")[::args.every]

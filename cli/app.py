@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 import typer
 
 from ..errors import NewssearchError
-from ..index.locations import INDEX_ENV
+from ..index.storage.locations import INDEX_ENV
 from ..search.fusion import FUSIONS, MODES
 from . import render
 
@@ -109,7 +109,7 @@ def index_command(
              "bf16. [default: $NEWSSEARCH_PRECISION or auto]", show_default=False)] = None,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
-    from ..index.records import ReadOptions
+    from ..index.formats.records import ReadOptions
     from .progress import BarProgress  # tqdm: only where there is progress to show
 
     options = ReadOptions(text_field=text_field, title_field=title_field, date_field=date_field,

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from ..index import preload
-from ..index.locations import default_index_dir
+from ..index.models import preload
+from ..index.storage.locations import default_index_dir
 
 
 def _option(arguments: list[str], long: str, short: str | None = None) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from .store import Store, _batches, _write_article_text, _write_article_vector
+from .storage.store import Store, _batches, _write_article_text, _write_article_vector
 
 # A paragraph is boilerplate for a source when it appears in at least this many of
 # the source's articles, and in at least this share of them.

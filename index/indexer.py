@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from . import boilerplate
-from .embedders import FORWARD_BATCH, Embedder
+from .models.embedders import FORWARD_BATCH, Embedder
 from .paragraphs import PARAGRAPHING_VERSION, normalize_text, split_paragraphs, window_paragraph
 from .prefetch import prefetch
 from .report import IndexReport, Progress, SilentProgress
-from .sources import STDIN, Article, ReadOptions, Skip, collect_files, read_file
-from .store import Store
-from .vectors import VectorIndex
+from .formats.sources import STDIN, Article, ReadOptions, Skip, collect_files, read_file
+from .storage.store import Store
+from .storage.vectors import VectorIndex
 
 ARTICLES_PER_BATCH = 200
 # Distinct new texts of a whole batch are sorted by length, then embedded this many

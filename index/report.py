@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .machine import peak
+from .models.machine import peak
 
 if TYPE_CHECKING:
-    from .sources import Skip
+    from .formats.sources import Skip
 
 
 class Progress(Protocol):

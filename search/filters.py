@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FilterError
-from ..index.dates import parse_filter_date
-from ..index.store import Store
+from ..index.formats.dates import parse_filter_date
+from ..index.storage.store import Store
 
 
 @dataclass(frozen=True)

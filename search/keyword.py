@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..index.store import Store
+    from ..index.storage.store import Store
     from .filters import Filter
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import FilterError
-from ..index.embedders import Embedder
-from ..index.store import Store, StoredArticle
-from ..index.vectors import VectorIndex
+from ..index.models.embedders import Embedder
+from ..index.storage.store import Store, StoredArticle
+from ..index.storage.vectors import VectorIndex
 from .filters import Filter
 from . import ties
 from .fusion import FUSIONS, MODES, NORMALISE_OVER, fuse

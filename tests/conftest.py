@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newssearch.index import embedders
+from newssearch.index.models import embedders
 
 FAKE_MODEL = "fake-hash-64"
 REPO = Path(__file__).resolve().parent.parent
@@ -80,7 +80,8 @@ import sys, time
 sys.path.insert(0, sys.argv[4])
 from conftest import FAKE_MODEL, FakeEmbedder
 from newssearch import Archive
-from newssearch.index import embedders, indexer
+from newssearch.index.models import embedders
+from newssearch.index import indexer
 
 class Slow(FakeEmbedder):
     def embed(self, texts):

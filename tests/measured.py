@@ -23,7 +23,7 @@ sys.path.insert(0, sys.argv[1])
 from conftest import FAKE_MODEL, FakeEmbedder
 from nasty import unreadable
 from newssearch.cli.app import app
-from newssearch.index import embedders
+from newssearch.index.models import embedders
 
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 denied = json.loads(sys.argv[2])

@@ -22,7 +22,8 @@ import os, sys, time
 sys.path.insert(0, sys.argv[5])
 from conftest import FAKE_MODEL, FakeEmbedder
 from newssearch import Archive
-from newssearch.index import embedders, indexer
+from newssearch.index.models import embedders
+from newssearch.index import indexer
 
 class Gated(FakeEmbedder):
     calls = 0
@@ -48,7 +49,7 @@ import json, os, sys, time
 sys.path.insert(0, sys.argv[4])
 from conftest import FAKE_MODEL, FakeEmbedder
 from newssearch import Archive
-from newssearch.index import embedders
+from newssearch.index.models import embedders
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 
 def rss_kb():

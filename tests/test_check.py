@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from newssearch import Archive
 from newssearch.cli.app import app
-from newssearch.index.vectors import FAISS_NAME
+from newssearch.index.storage.vectors import FAISS_NAME
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from newssearch import Archive, IndexBusyError
 from newssearch.cli.app import app
-from newssearch.index.vectors import FAISS_NAME
+from newssearch.index.storage.vectors import FAISS_NAME
 
 from conftest import SLOW_WRITER, TESTS
 from soak import run_soak
@@ -20,7 +20,7 @@ from soak import run_soak
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from newssearch.index.lock import WriteLock
+from newssearch.index.storage.lock import WriteLock
 lock = WriteLock(Path(sys.argv[1])); lock.acquire()
 print("locked", flush=True)
 time.sleep(60)

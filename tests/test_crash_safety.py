@@ -141,7 +141,8 @@ DISK_FULL_WRITER = """
 import resource, signal, sys
 sys.path.insert(0, sys.argv[3])
 from conftest import FAKE_MODEL, FakeEmbedder
-from newssearch.index import embedders, indexer
+from newssearch.index.models import embedders
+from newssearch.index import indexer
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 indexer.ARTICLES_PER_BATCH = 20
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from newssearch import Archive
 from newssearch.cli.app import app
-from newssearch.index.metadata import complete, date_from_name, domain
-from newssearch.index.records import Article
-from newssearch.index.sources import ReadOptions, Skip, collect_files, read_file, read_stdin_jsonl
+from newssearch.index.formats.metadata import complete, date_from_name, domain
+from newssearch.index.formats.records import Article
+from newssearch.index.formats.sources import ReadOptions, Skip, collect_files, read_file, read_stdin_jsonl
 
 from warcs import article_paragraphs, html_page, write_warc
 
@@ -461,7 +461,7 @@ def test_reindexing_formats_is_unchanged_and_removal_follows_files(tmp_path):
 
 
 def test_a_parser_crash_on_one_page_is_a_skip(tmp_path, monkeypatch):
-    from newssearch.index import html
+    from newssearch.index.formats import html
 
     def explode(text, url=None):
         raise RuntimeError("parser gave up")
@@ -481,7 +481,7 @@ def test_a_parser_crash_on_one_page_is_a_skip(tmp_path, monkeypatch):
     ("story.txt", None),
 ])
 def test_date_from_the_folder(path, expected):
-    from newssearch.index.metadata import date_from_folders
+    from newssearch.index.formats.metadata import date_from_folders
 
     assert date_from_folders(path) == expected
 
@@ -497,7 +497,7 @@ def test_a_file_name_date_wins_over_its_folder(tmp_path):
 
 def test_a_missing_library_is_one_error_not_a_skip_per_page(tmp_path, monkeypatch):
     from newssearch.errors import DependencyError
-    from newssearch.index import html
+    from newssearch.index.formats import html
 
     def broken(*args, **kwargs):
         raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from newssearch import Archive, InputError, ModelMismatchError
-from newssearch.index.vectors import FAISS_NAME
+from newssearch.index.storage.vectors import FAISS_NAME
 
 from conftest import FAKE_MODEL
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newssearch.cli import launch
-from newssearch.index import preload
+from newssearch.index.models import preload
 
 
 @pytest.mark.parametrize("arguments, started", [

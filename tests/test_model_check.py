@@ -1,7 +1,7 @@
 import pytest
 
 from newssearch.errors import ModelError
-from newssearch.index import embedders
+from newssearch.index.models import embedders
 
 
 def test_bundled_weights_match_the_official_revision():

@@ -126,7 +126,7 @@ def test_memory_stays_bounded(nasty, corpus, tmp_path):
 
 def test_size_limits_hold_inside_compressed_files(tmp_path):
     """A decompressed stream has no size to check first: it is read to the limit, no further."""
-    from newssearch.index.sources import Skip, read_file
+    from newssearch.index.formats.sources import Skip, read_file
 
     big = tmp_path / "big.txt.gz"
     big.write_bytes(gzip.compress(b"word " * (21 * 2**20 // 5), compresslevel=1))

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from newssearch import Archive
 from newssearch.cli.app import app
 from newssearch.errors import ModelError
-from newssearch.index import machine, precision
-from newssearch.index.embedders import DEFAULT_MODEL, load_embedder
-from newssearch.index.precision import resolve_precision
+from newssearch.index.models import machine, precision
+from newssearch.index.models.embedders import DEFAULT_MODEL, load_embedder
+from newssearch.index.models.precision import resolve_precision
 
 from conftest import REPO, shared_path
 

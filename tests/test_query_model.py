@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from newssearch import Archive
-from newssearch.index import query_model
-from newssearch.index.embedders import DEFAULT_MODEL, load_embedder
+from newssearch.index.models import query_model
+from newssearch.index.models.embedders import DEFAULT_MODEL, load_embedder
 
 from conftest import REPO, shared_path
 
@@ -84,7 +84,7 @@ def test_a_query_in_a_new_process_does_not_import_torch(tmp_path):
 
 
 def test_a_changed_or_missing_weights_file_is_noticed(tmp_path):
-    from newssearch.index import preload
+    from newssearch.index.models import preload
 
     (tmp_path / "query-model.onnx").write_bytes(b"graph")
     (tmp_path / "query-model.weights").write_bytes(b"weights")

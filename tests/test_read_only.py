@@ -28,7 +28,7 @@ CLI = f"""
 import sys
 sys.path.insert(0, {TESTS!r})
 from conftest import FAKE_MODEL, FakeEmbedder
-from newssearch.index import embedders
+from newssearch.index.models import embedders
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 from newssearch.cli.app import main
 sys.argv = ["newssearch"] + sys.argv[1:]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newssearch import Archive
-from newssearch.index.embedders import DEFAULT_MODEL, load_embedder
+from newssearch.index.models.embedders import DEFAULT_MODEL, load_embedder
 
 from conftest import REPO
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from newssearch.errors import InputError
-from newssearch.index.dates import parse_date
-from newssearch.index.sources import Article, Skip, collect_files, parse_text_article, read_file
+from newssearch.index.formats.dates import parse_date
+from newssearch.index.formats.sources import Article, Skip, collect_files, parse_text_article, read_file
 
 from conftest import shared_path
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from newssearch import Archive
-from newssearch.index import vectors as vector_module
-from newssearch.index.backends import EXACT, IVF
-from newssearch.index.vectors import FAISS_NAME, VectorIndex
+from newssearch.index.storage import vectors as vector_module
+from newssearch.index.storage.backends import EXACT, IVF
+from newssearch.index.storage.vectors import FAISS_NAME, VectorIndex
 
 DIMENSION = 48
 COUNT = 4000

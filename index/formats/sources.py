@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from ..errors import DependencyError, InputError, NewssearchError
+from ...errors import DependencyError, InputError, NewssearchError
 from . import compressed
 from .dates import parse_date
 from .decoding import decode, looks_binary

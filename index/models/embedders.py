@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..errors import ModelError
+from ...errors import ModelError
 from .precision import resolve_precision
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
-from ..errors import NewssearchError
+from ...errors import NewssearchError
 from .decoding import decode
 from .html import MAX_PAGE_BYTES, page_article
 from .records import Article, Origin, ReadOptions, Skip, byte_counter

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..errors import DependencyError
+from ...errors import DependencyError
 from .dates import parse_date
 from .decoding import decode, looks_binary
 from .records import MAX_ARTICLE_BYTES, Article, Origin, ReadOptions, Skip, read_limited

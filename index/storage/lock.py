@@ -11,7 +11,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from ..errors import IndexBusyError, IndexWriteError
+from ...errors import IndexBusyError, IndexWriteError
 
 LOCK_NAME = "write.lock"
 

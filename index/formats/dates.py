@@ -7,7 +7,7 @@ import re
 
 from dateutil import parser as date_parser
 
-from ..errors import FilterError
+from ...errors import FilterError
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EPOCH = re.compile(r"^\d{9,10}(\.\d+)?$")

@@ -29,8 +29,8 @@ from urllib.parse import quote
 import numpy as np
 import sqlite_utils
 
-from ..errors import IndexFormatError
-from .paragraphs import normalize_text
+from ...errors import IndexFormatError
+from ..paragraphs import normalize_text
 
 DATABASE_NAME = "newssearch.db"
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ModelError
+from ...errors import ModelError
 from .machine import has_amx_bf16
 
 PRECISIONS = ("auto", "fp32", "bf16")
