@@ -22,14 +22,14 @@ from .errors import (
 )
 from .index.models import preload
 from .index.models.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
-from .index.storage.locations import INDEX_ENV, default_index_dir  # noqa: F401 - part of this module's API
+from .index.storage.locations import DATABASE_NAME, INDEX_ENV, STDIN, default_index_dir  # noqa: F401 - part of this module's API
 from .index.storage.lock import WriteLock
 from .index.paragraphs import PARAGRAPHING_VERSION
 from .index.models.precision import resolve_precision
 from .index.models.query_model import LAYOUT as QUERY_MODEL_LAYOUT
 from .index.models.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
-from .index.storage.store import DATABASE_NAME, Paragraph, Store, StoredArticle
+from .index.storage.store import Paragraph, Store, StoredArticle
 from .index.storage.vectors import (
     ARTICLE_FILE,
     FAISS_NAME,
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from .index.storage.checks import CheckReport
     from .index.formats.records import ReadOptions
 
-STDIN = "-"  # as a path to index: JSON Lines on standard input
 FORMAT_VERSION = 1
 
 

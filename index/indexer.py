@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import boilerplate
+from .linalg import unit_rows
 from .models.embedders import FORWARD_BATCH, Embedder
 from .paragraphs import PARAGRAPHING_VERSION, normalize_text, split_paragraphs, window_paragraph
 from .prefetch import prefetch
@@ -52,11 +53,6 @@ def article_units(article: Article, embedder: Embedder) -> list[tuple[int, int, 
         for part, window in enumerate(window_paragraph(paragraph, embedder.count_tokens, embedder.max_tokens)):
             units.append((position, part, window))
     return units
-
-
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
 class Indexer:
@@ -206,7 +202,7 @@ class Indexer:
         done_bytes = 0
         for start in range(0, len(order), TEXTS_PER_EMBED_CALL):
             batch = order[start:start + TEXTS_PER_EMBED_CALL]
-            chunks.append(_normalise(embedder.embed([texts[d] for d in batch])))
+            chunks.append(unit_rows(embedder.embed([texts[d] for d in batch])))
             share = bytes_total * (start + len(batch)) // len(order) - done_bytes
             done_bytes += share
             self.progress.advance(bytes_done=share, paragraphs=len(batch))

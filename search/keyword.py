@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..index.storage.candidates import match_expression
+
 if TYPE_CHECKING:
     from ..index.storage.store import Store
     from .filters import Filter
@@ -52,44 +54,15 @@ def terms_covered(paragraph: str, pattern: re.Pattern[str] | None) -> int:
 
 
 def fts_expression(text: str) -> str | None:
-    """An FTS5 MATCH expression that ORs the query's words, each quoted as a phrase."""
-    terms = query_terms(text)
-    if not terms:
-        return None
-    return " OR ".join(f'"{term}"' for term in terms)
-
-
-def _bm25(store: Store, text: str, columns: str, joins: str, table: str, limit: int, where: Filter) -> list[tuple]:
-    """Rows of `columns` for the FTS5 `table` (joined to the articles as `a`) matching
-    the query's words, best BM25 first, within the filter; a last column holds the
-    score (higher is better)."""
-    expression = fts_expression(text)
-    if expression is None:
-        return []
-    condition, params = where.sql()
-    return store.db.execute(
-        f"SELECT {columns}, -bm25({table}) FROM {table} {joins} "
-        f"WHERE {table} MATCH ? AND {condition} ORDER BY bm25({table}) LIMIT ?",
-        [expression, *params, limit],
-    ).fetchall()
+    """The FTS5 MATCH expression the keyword lists search for `text`: its words ORed."""
+    return match_expression(query_terms(text))
 
 
 def keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, int, float]]:
     """(paragraph id, article id, score) best first; score is BM25, higher is better."""
-    if where.active:
-        rows = _bm25(store, text, "p.id, p.article_id",
-                     "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id",
-                     "paragraphs_fts", limit, where)
-        return [(int(pid), int(aid), float(score)) for pid, aid, score in rows]
-    # Without a filter the joins would run for every matching paragraph before the
-    # limit; the articles of the best few are looked up afterwards instead.
-    best = _bm25(store, text, "paragraphs_fts.rowid", "", "paragraphs_fts", limit, where)
-    owners = store.paragraph_article_ids([int(pid) for pid, _ in best])
-    return [(int(pid), owners[int(pid)], float(score)) for pid, score in best if int(pid) in owners]
+    return store.bm25_paragraphs(query_terms(text), limit, where)
 
 
 def article_keyword_search(store: Store, text: str, limit: int, where: Filter) -> list[tuple[int, float]]:
     """(article id, score) best first, BM25 over each article's whole text."""
-    joins = "JOIN articles a ON a.id = articles_fts.rowid" if where.active else ""  # rowid is the article id
-    rows = _bm25(store, text, "articles_fts.rowid", joins, "articles_fts", limit, where)
-    return [(int(article_id), float(score)) for article_id, score in rows]
+    return store.bm25_articles(query_terms(text), limit, where)

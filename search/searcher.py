@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import FilterError
+from ..index.linalg import unit_rows
 from ..index.models.embedders import Embedder
 from ..index.storage.store import Store, StoredArticle
 from ..index.storage.vectors import VectorIndex
@@ -110,9 +111,7 @@ class Searcher:
         self._embedder = embedder
 
     def embed_queries(self, queries: list[str]) -> np.ndarray:
-        vectors = self._embedder().embed(queries)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+        return unit_rows(self._embedder().embed(queries))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", where: Filter | None = None,
                query_vector: np.ndarray | None = None, fusion: str = "scores",
@@ -143,7 +142,7 @@ class Searcher:
             side = _background().submit(self._side_lists, query, depth, where, article_lists, vector_ready,
                                         article_vectors)
         try:
-            allowed = where.paragraph_ids(self.store) if where.active else None
+            allowed = self.store.filtered_paragraph_ids(where) if where.active else None
             dense = None
             by_name: dict[str, list[tuple[int, float]]] = {}
             if mode != "keyword":
@@ -193,7 +192,7 @@ class Searcher:
         (article id, score), best first, within the filter."""
         indexes = {"dense": self.article_vectors, "lead": self.lead_vectors}
         wanted = [name for name in names if name in indexes]
-        allowed = where.article_ids(store) if where.active and wanted else None
+        allowed = store.filtered_article_ids(where) if where.active and wanted else None
         return {name: ties.top(lambda n, index=indexes[name]: index.search(query_vector, n, allowed),
                                NORMALISE_OVER, store.article_order) for name in wanted}
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Callable
 
 from ...errors import DependencyError, InputError, NewssearchError
+from ..storage.locations import STDIN
 from . import compressed
 from .dates import parse_date
 from .decoding import decode, looks_binary
@@ -44,7 +45,6 @@ COMPRESSED_SUFFIXES = {".gz", ".bz2", ".zip"}
 SUPPORTED_SUFFIXES = (TEXT_SUFFIXES | JSON_LINES_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES
                       | FEED_SUFFIXES | TABLE_SUFFIXES | COMPRESSED_SUFFIXES)
 
-STDIN = "-"
 
 # Files in a folder walk that describe the archive rather than belong to it.
 DOCUMENTATION_NAMES = {"README", "LICENSE", "LICENCE", "COPYING"}

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-DATABASE_NAME = "newssearch.db"
+from ..storage.locations import DATABASE_NAME
+
 _started: dict[Path, Background] = {}
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..linalg import unit_rows
 from .preload import signature as file_signature
 
 ONNX_NAME = "query-model.onnx"
@@ -89,8 +90,7 @@ class OnnxEmbedder:
         else:
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.where(norms == 0, 1, norms)).astype(np.float32)
+        return unit_rows(pooled)
 
 
 def export(model: Any, folder: Path) -> dict[str, Any] | str:

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .store import Store, _write_article_text, _write_article_vector
+from .rows import write_article_text, write_article_vector
+from .store import Store
 from .vectors import VectorIndex, file_identity
 
 
@@ -155,8 +156,8 @@ def repair(store: Store, dimension: int) -> list[str]:
         store.db.execute("DELETE FROM article_vectors")
         store.db.execute("DELETE FROM articles_fts")
         for (article_id,) in store.db.execute("SELECT id FROM articles").fetchall():
-            _write_article_vector(store.db, article_id, dimension)
-            _write_article_text(store.db, article_id)
+            write_article_vector(store.db, article_id, dimension)
+            write_article_text(store.db, article_id)
         done.append("rebuilt the paragraph and article text indexes and the article vectors")
         store.bump_generation()
     return done

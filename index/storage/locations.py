@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 INDEX_ENV = "NEWSSEARCH_INDEX"
+DATABASE_NAME = "newssearch.db"  # the SQLite file inside an index folder
+STDIN = "-"  # as a path to index: JSON Lines on standard input
 
 
 def default_index_dir() -> Path:

@@ -1,0 +1,100 @@
+"""Candidates for search, as SQL: the articles and paragraphs a filter lets through,
+and keyword (FTS5 BM25) matches for a query's words. Search asks for these; it
+writes no SQL of its own. Filter values are always SQL parameters, never SQL text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import sqlite_utils
+
+
+class ArticleFilter(Protocol):
+    """What a filter says (search/filters.py parses it from user input)."""
+
+    since: str | None  # YYYY-MM-DD, inclusive
+    until: str | None
+    sources: tuple[str, ...]  # case-insensitive substrings of the source
+
+    @property
+    def active(self) -> bool: ...
+
+
+def filter_sql(where: ArticleFilter, article_alias: str = "a") -> tuple[str, list[str]]:
+    """A WHERE fragment over the articles table (always true when inactive) and its parameters."""
+    clauses: list[str] = []
+    params: list[str] = []
+    if where.since:
+        clauses.append(f"substr({article_alias}.date, 1, 10) >= ?")
+        params.append(where.since)
+    if where.until:
+        clauses.append(f"substr({article_alias}.date, 1, 10) <= ?")
+        params.append(where.until)
+    if where.sources:
+        ors = " OR ".join(f"instr(lower({article_alias}.source), ?) > 0" for _ in where.sources)
+        clauses.append(f"({ors})")
+        params.extend(s.lower() for s in where.sources)
+    return (" AND ".join(clauses) or "1"), params
+
+
+def match_expression(terms: Sequence[str]) -> str | None:
+    """An FTS5 MATCH expression that ORs plain words, each quoted as a phrase, so no
+    word is ever read as FTS5 syntax."""
+    if not terms:
+        return None
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+class Candidates:
+    """The candidate-finding part of `Store`."""
+
+    db: sqlite_utils.Database
+
+    def filtered_article_ids(self, where: ArticleFilter) -> np.ndarray:
+        """Ids of the articles that pass the filter."""
+        condition, params = filter_sql(where)
+        rows = self.db.execute(f"SELECT a.id FROM articles a WHERE {condition}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def filtered_paragraph_ids(self, where: ArticleFilter) -> np.ndarray:
+        """Ids of the paragraphs whose article passes the filter."""
+        condition, params = filter_sql(where)
+        rows = self.db.execute(
+            f"SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE {condition}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def _bm25(self, terms: Sequence[str], columns: str, joins: str, table: str, limit: int,
+              where: ArticleFilter) -> list[tuple]:
+        """Rows of `columns` for the FTS5 `table` (joined to the articles as `a`) matching
+        any of `terms`, best BM25 first, within the filter; a last column holds the
+        score (higher is better)."""
+        expression = match_expression(terms)
+        if expression is None:
+            return []
+        condition, params = filter_sql(where)
+        return self.db.execute(
+            f"SELECT {columns}, -bm25({table}) FROM {table} {joins} "
+            f"WHERE {table} MATCH ? AND {condition} ORDER BY bm25({table}) LIMIT ?",
+            [expression, *params, limit],
+        ).fetchall()
+
+    def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
+        """(paragraph id, article id, score) best first; score is BM25, higher is better."""
+        if where.active:
+            rows = self._bm25(terms, "p.id, p.article_id",
+                              "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id",
+                              "paragraphs_fts", limit, where)
+            return [(int(pid), int(aid), float(score)) for pid, aid, score in rows]
+        # Without a filter the joins would run for every matching paragraph before the
+        # limit; the articles of the best few are looked up afterwards instead.
+        best = self._bm25(terms, "paragraphs_fts.rowid", "", "paragraphs_fts", limit, where)
+        owners = self.paragraph_article_ids([int(pid) for pid, _ in best])
+        return [(int(pid), owners[int(pid)], float(score)) for pid, score in best if int(pid) in owners]
+
+    def bm25_articles(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, float]]:
+        """(article id, score) best first, BM25 over each article's whole text."""
+        joins = "JOIN articles a ON a.id = articles_fts.rowid" if where.active else ""  # rowid is the article id
+        rows = self._bm25(terms, "articles_fts.rowid", joins, "articles_fts", limit, where)
+        return [(int(article_id), float(score)) for article_id, score in rows]

@@ -1,0 +1,114 @@
+"""The database schema, as migrations applied in order when an index is opened for
+writing. Each is safe to re-run, so one interrupted half-way completes next time.
+The tables are described in README, "On-disk format"."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import sqlite_utils
+
+from ...errors import IndexFormatError
+from .rows import body_hash, now, write_article_text, write_article_vector
+
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["settings"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["articles"].create(
+        {
+            "id": int, "key": str, "doc_id": str, "title": str, "date": str, "source": str,
+            "url": str, "author": str, "path": str, "content_hash": str, "metadata": str,
+            "indexed_at": str,
+        },
+        pk="id",
+        not_null={"key", "path", "content_hash"},
+        if_not_exists=True,
+    )
+    db["articles"].create_index(["key"], unique=True, if_not_exists=True)
+    for column in ("path", "doc_id", "date", "source"):
+        db["articles"].create_index([column], if_not_exists=True)
+    db["vectors"].create({"hash": str, "vector": bytes}, pk="hash", not_null={"vector"}, if_not_exists=True)
+    db["paragraphs"].create(
+        {"id": int, "article_id": int, "position": int, "part": int, "text": str, "text_hash": str},
+        pk="id",
+        not_null={"article_id", "position", "part", "text", "text_hash"},
+        foreign_keys=[("article_id", "articles", "id"), ("text_hash", "vectors", "hash")],
+        if_not_exists=True,
+    )
+    db["paragraphs"].create_index(["article_id", "position", "part"], if_not_exists=True)
+    db["paragraphs"].create_index(["text_hash"], if_not_exists=True)
+    db["paragraphs"].enable_fts(["text"], tokenize=FTS_TOKENIZER, create_triggers=True, replace=True)
+
+
+def _m002_article_vectors(db: sqlite_utils.Database) -> None:
+    db["article_vectors"].create({"article_id": int, "vector": bytes}, pk="article_id", not_null={"vector"},
+                                 foreign_keys=[("article_id", "articles", "id")], if_not_exists=True)
+    dimension = db.execute("SELECT value FROM settings WHERE key = 'dimension'").fetchone()
+    if dimension:
+        for (article_id,) in db.execute("SELECT id FROM articles").fetchall():
+            write_article_vector(db, article_id, int(json.loads(dimension[0])))
+
+
+def _m003_articles_fts(db: sqlite_utils.Database) -> None:
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(text, tokenize='{FTS_TOKENIZER}')")
+    db.execute("DELETE FROM articles_fts")
+    for (article_id,) in db.execute("SELECT id FROM articles").fetchall():
+        write_article_text(db, article_id)
+
+
+def _m004_syndicated_copies(db: sqlite_utils.Database) -> None:
+    columns = db["articles"].columns_dict
+    if "body_hash" not in columns:
+        db.execute("ALTER TABLE articles ADD COLUMN body_hash TEXT")
+    if "copy_of" not in columns:
+        db.execute("ALTER TABLE articles ADD COLUMN copy_of INTEGER REFERENCES articles(id)")
+    db["articles"].create_index(["body_hash"], if_not_exists=True)
+    db["articles"].create_index(["copy_of"], if_not_exists=True)
+    for (article_id,) in db.execute("SELECT id FROM articles WHERE body_hash IS NULL").fetchall():
+        texts = [row[0] for row in db.execute(
+            "SELECT text FROM paragraphs WHERE article_id = ? AND position > 0 ORDER BY position, part", [article_id])]
+        db.execute("UPDATE articles SET body_hash = ? WHERE id = ?", [body_hash(texts), article_id])
+
+
+def _m005_boilerplate(db: sqlite_utils.Database) -> None:
+    db["boilerplate"].create({"source": str, "text_hash": str, "text": str, "articles": int},
+                             pk=("source", "text_hash"), if_not_exists=True)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_initial", _m001_initial),
+    ("002_article_vectors", _m002_article_vectors),
+    ("003_articles_fts", _m003_articles_fts),
+    ("004_syndicated_copies", _m004_syndicated_copies),
+    ("005_boilerplate", _m005_boilerplate),
+]
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Migrations this database has not had yet."""
+    if "_migrations" not in db.table_names():
+        return [name for name, _ in MIGRATIONS]
+    applied = {row["name"] for row in db["_migrations"].rows}
+    return [name for name, _ in MIGRATIONS if name not in applied]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply the migrations this database has not seen yet. Each is written to be safe
+    to re-run, so a migration interrupted half-way completes on the next open."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    applied = {row["name"] for row in db["_migrations"].rows}
+    known = {name for name, _ in MIGRATIONS}
+    if applied - known:
+        raise IndexFormatError(
+            f"this index was written by a newer newssearch (unknown migrations: {', '.join(sorted(applied - known))})"
+        )
+    for name, apply in MIGRATIONS:
+        if name in applied:
+            continue
+        apply(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, now()])
+
+
