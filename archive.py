@@ -6,11 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from .errors import (
     ArticleNotFoundError,
@@ -30,16 +28,9 @@ from .index.models.query_model import LAYOUT as QUERY_MODEL_LAYOUT
 from .index.models.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
 from .index.storage.store import Paragraph, Store, StoredArticle
-from .index.storage.vectors import (
-    ARTICLE_FILE,
-    FAISS_NAME,
-    LEAD_FILE,
-    PARAGRAPH_FILE,
-    VectorFile,
-    VectorIndex,
-    file_identity,
-    sync_directory,
-)
+from .index.storage.derived import DerivedFile, DerivedFiles
+from .index.storage.vector_files import ARTICLE_FILE, LEAD_FILE, PARAGRAPH_FILE, VECTOR_FILES
+from .index.storage.vectors import VectorIndex
 from .search.filters import Filter
 from .search.searcher import Hit, Searcher
 
@@ -75,6 +66,7 @@ class Archive:
         self._query_loading: preload.Background | None = None
         self._light_model_checked = False
         self._lock = WriteLock(directory)
+        self._derived: DerivedFiles | None = None
         self.notices: list[str] = []
 
     # opening ----------------------------------------------------------------------------
@@ -200,113 +192,41 @@ class Archive:
         return self.store.settings()
 
     @property
+    def derived(self) -> DerivedFiles:
+        """The index folder's files derived from SQLite (index/storage/derived.py)."""
+        if self._derived is None:
+            self._derived = DerivedFiles(self.directory, self.store, self.notices, self._may_save_derived)
+        return self._derived
+
+    def _may_save_derived(self) -> bool:
+        return not self.store.readonly and not self._lock.held_elsewhere()  # a writer saves its own when done
+
+    def _vector_file(self, file: DerivedFile[VectorIndex]) -> VectorIndex:
+        if self.settings.get("dimension") is None:  # nothing indexed yet
+            return VectorIndex(self.embedder.dimension)
+        return self.derived.open(file)
+
+    @property
     def vectors(self) -> VectorIndex:
         """The paragraph vectors' FAISS index, loaded from its file, or rebuilt from
         SQLite when the file is missing or does not match the committed data."""
         if self._vectors is None:
-            self._vectors = self._load_vector_file(PARAGRAPH_FILE, self._build_vectors)
+            self._vectors = self._vector_file(PARAGRAPH_FILE)
         return self._vectors
 
     @property
     def article_vectors(self) -> VectorIndex:
         """Article vectors (mean of each article's paragraph vectors), by article id."""
         if self._article_vectors is None:
-            self._article_vectors = self._load_vector_file(ARTICLE_FILE, self._build_article_vectors)
+            self._article_vectors = self._vector_file(ARTICLE_FILE)
         return self._article_vectors
 
     @property
     def lead_vectors(self) -> VectorIndex:
         """Each article's lead paragraph vector, by article id."""
         if self._lead_vectors is None:
-            self._lead_vectors = self._load_vector_file(LEAD_FILE, self._build_lead_vectors)
+            self._lead_vectors = self._vector_file(LEAD_FILE)
         return self._lead_vectors
-
-    def _load_vector_file(self, file: VectorFile, build: Callable[[int], VectorIndex]) -> VectorIndex:
-        settings = self.settings
-        dimension = settings.get("dimension")
-        if dimension is None:  # nothing indexed yet
-            return VectorIndex(self.embedder.dimension)
-        path = self.directory / file.name
-        with self.store.snapshot():
-            generation = self.store.generation()
-            if not path.exists() and not self.store.has_paragraphs():
-                return VectorIndex(dimension)
-            recorded = settings.get(file.setting)
-            reason = self._stale_vector_file(path, recorded, generation)
-            if reason is None:
-                try:
-                    vectors = VectorIndex.load(path)
-                    if vectors.dimension == dimension and self._holds_recorded_ids(vectors, recorded, file):
-                        return vectors
-                    reason = "inconsistent"
-                except RuntimeError:
-                    reason = "unreadable"
-            vectors = build(dimension)
-        if file is PARAGRAPH_FILE:  # the derived files are simply rebuilt, as they always were
-            self.notices.append(f"vector index {reason}; rebuilt it from the stored vectors")
-        self._save_vectors(vectors, generation, file)
-        return vectors
-
-    def _build_vectors(self, dimension: int) -> VectorIndex:
-        """The FAISS index from SQLite's vectors, exact or approximate by their number;
-        an approximate one's lists are trained on paragraphs from the whole archive, not
-        only its oldest."""
-        count = self.store.paragraph_count()
-        size = VectorIndex.training_sample_size(count)
-        sample = self.store.vector_sample(size, dimension) if size else None
-        return VectorIndex.build(dimension, self.store.paragraph_vectors(dimension=dimension), count=count,
-                                 sample=sample)
-
-    def _build_article_vectors(self, dimension: int) -> VectorIndex:
-        return VectorIndex.build(dimension, self.store.all_article_vectors(dimension))
-
-    def _build_lead_vectors(self, dimension: int) -> VectorIndex:
-        return VectorIndex.build(dimension, self.store.lead_vectors(dimension))
-
-    def _holds_recorded_ids(self, vectors: VectorIndex, recorded: dict[str, Any], file: VectorFile) -> bool:
-        """Whether a loaded file holds the ids it was saved with for this data
-        generation, by the digest recorded with it (paragraph files saved before there
-        was one are compared with SQLite id by id)."""
-        if "ids_sha256" in recorded:
-            return vectors.ids_digest() == recorded["ids_sha256"]
-        return file is PARAGRAPH_FILE and bool(np.array_equal(vectors.ids(), self.store.paragraph_ids()))
-
-    @staticmethod
-    def _stale_vector_file(path: Path, recorded: dict[str, Any] | None, generation: int) -> str | None:
-        """Why a FAISS file cannot be the one recorded for this data generation
-        (cheap tests only: the checksum is verified by `check`), or None."""
-        try:
-            stat = path.stat()
-        except OSError:
-            return "missing"
-        expected = (generation, stat.st_size, stat.st_mtime_ns)
-        if not recorded or (recorded.get("generation"), recorded.get("size"), recorded.get("mtime_ns")) != expected:
-            return "out of date"
-        return None
-
-    def _save_vectors(self, vectors: VectorIndex, generation: int, file: VectorFile = PARAGRAPH_FILE) -> None:
-        """Write a FAISS file for data `generation`: to a temporary file first, then
-        its identity (generation, size, time, SHA-256, ids digest) is recorded and the
-        file renamed into place in one SQLite transaction. If the data moved on
-        meanwhile, nothing is saved."""
-        if self.store.readonly or self._lock.held_elsewhere():  # a writer saves its own file when it finishes
-            return
-        path = self.directory / file.name
-        temporary: Path | None = None
-        try:
-            temporary = vectors.write_temporary(path)
-            identity = {"generation": generation, **file_identity(temporary), "ids_sha256": vectors.ids_digest()}
-            with self.store.transaction():
-                if self.store.generation() != generation:
-                    return
-                self.store.set_settings({file.setting: identity})
-                os.replace(temporary, path)
-            sync_directory(path.parent)
-        except (OSError, RuntimeError, sqlite3.DatabaseError) as error:  # a read-only index still answers queries
-            self.notices.append(f"could not save the {file.what}: {error}")
-        finally:
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
 
     # indexing ---------------------------------------------------------------------------
     def index(self, paths: Sequence[str | os.PathLike], progress: Progress | None = None,
@@ -335,11 +255,11 @@ class Archive:
                 indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress, read_options)
                 report = indexer.run(paths)
                 if self.vectors.needs_rebuild():  # outgrew its IVF lists, or shrank below the switch point
-                    self._vectors = self._build_vectors(self.vectors.dimension)
+                    self._vectors = PARAGRAPH_FILE.build(self.store)
             except (sqlite3.DatabaseError, OSError) as error:
                 raise IndexWriteError(f"cannot write to the index at {self.directory} ({error}); the batch in "
                                       "progress was rolled back and everything committed before it is kept") from None
-            self._save_vectors(self.vectors, self.store.generation())
+            self.derived.save(PARAGRAPH_FILE, self.vectors, self.store.generation())
             self._refresh_derived_vectors()
             self._ensure_query_model()
         return report
@@ -442,30 +362,21 @@ class Archive:
             self._refuse_if_read_only()
             with self._lock:
                 done = repair_index(self.store, dimension)
-                generation = self.store.generation()
-                self._vectors = self._build_vectors(dimension)
-                self._save_vectors(self._vectors, generation)
-                for file, build in ((ARTICLE_FILE, self._build_article_vectors), (LEAD_FILE, self._build_lead_vectors)):
-                    self._save_vectors(build(dimension), generation, file)
-                self._article_vectors = self._lead_vectors = None
+                for file in VECTOR_FILES:
+                    self.derived.rebuild(file)
+                self._vectors = self._article_vectors = self._lead_vectors = None
                 done.append("rebuilt the FAISS files from the stored vectors")
             report = self._check(dimension)
             report.repaired = done
         return report.to_dict()
 
     def _check(self, dimension: int) -> CheckReport:
-        from .index.storage.checks import check, derived_file_problems
+        from .index.storage.checks import check
 
-        report = check(self.store, self._read_vector_file(), dimension, self.directory / FAISS_NAME)
-        for file in (ARTICLE_FILE, LEAD_FILE):
-            report.problems.extend(derived_file_problems(self.store, self.directory / file.name, file.setting))
+        report = check(self.store)
+        for file in VECTOR_FILES:
+            report.problems.extend(self.derived.problems(file))
         return report
-
-    def _read_vector_file(self) -> VectorIndex | None:
-        try:
-            return VectorIndex.load(self.directory / FAISS_NAME)
-        except (OSError, RuntimeError):
-            return None
 
     # quality ----------------------------------------------------------------------------
     def evaluate(self, task_folder: str | os.PathLike, mode: str = "hybrid", progress: Progress | None = None,

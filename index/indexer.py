@@ -175,7 +175,6 @@ class Indexer:
                     self.report.updated += 1
             # Also the new vectors of texts only a syndicated copy had (it keeps no paragraphs).
             self.store.delete_released_vectors(replaced | set(new_hashes))
-            self.store.bump_generation()
         self.report.paragraphs_written += len(added)
         self.vectors.remove(removed)
         for ids, vectors in self.store.paragraph_vectors(added, self.vectors.dimension):
@@ -220,7 +219,6 @@ class Indexer:
             return
         with self.store.transaction():
             removed = boilerplate.remove(self.store, found, self.vectors.dimension)
-            self.store.bump_generation()
         self.vectors.remove(removed)
         self.report.boilerplate += len(removed)
         self.report.boilerplate_texts += len(found)
@@ -230,8 +228,6 @@ class Indexer:
         with self.store.transaction():
             removed = self.store.delete_articles(article_ids)
             self.store.delete_released_vectors()
-            if removed:
-                self.store.bump_generation()
         self.vectors.remove(removed)
 
 

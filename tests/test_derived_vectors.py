@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from newssearch import Archive
 from newssearch.cli.app import app
-from newssearch.index.storage.vectors import ARTICLE_FILE, LEAD_FILE
+from newssearch.index.storage.vector_files import ARTICLE_FILE, LEAD_FILE
 
 
 def ranking(archive):

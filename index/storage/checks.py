@@ -7,14 +7,10 @@ article vectors) can be rebuilt from it without embedding anything again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .rows import write_article_text, write_article_vector
+from .rows import batches, write_article_text, write_article_vector
 from .store import Store
-from .vectors import VectorIndex, file_identity
 
 
 @dataclass
@@ -54,8 +50,9 @@ def _count(store: Store, sql: str) -> int:
     return int(store.db.execute(sql).fetchone()[0])
 
 
-def check(store: Store, vectors: VectorIndex | None, dimension: int, vector_file: Path | None = None) -> CheckReport:
-    """Every problem found, one line each; nothing is changed."""
+def check(store: Store) -> CheckReport:
+    """Every problem SQLite's own data has, one line each; nothing is changed. (The
+    derived files are checked by derived.py.)"""
     report = CheckReport()
     problems = report.problems
     integrity = [row[0] for row in store.db.execute("PRAGMA integrity_check").fetchall()]
@@ -82,44 +79,7 @@ def check(store: Store, vectors: VectorIndex | None, dimension: int, vector_file
     in_fts = {r[0] for r in store.db.execute("SELECT rowid FROM articles_fts")}
     if in_fts != with_paragraphs:
         problems.append(f"article text index disagrees with articles ({len(in_fts)} vs {len(articles)})")
-    if vectors is None:
-        if store.has_paragraphs():
-            problems.append("the FAISS file is missing or unreadable")
-    else:
-        if vectors.dimension != dimension:
-            problems.append(f"the FAISS file has dimension {vectors.dimension}, the index {dimension}")
-        faiss_ids, sqlite_ids = vectors.ids(), store.paragraph_ids()
-        if not np.array_equal(faiss_ids, sqlite_ids):
-            only_faiss = len(np.setdiff1d(faiss_ids, sqlite_ids))
-            only_sqlite = len(np.setdiff1d(sqlite_ids, faiss_ids))
-            problems.append(f"FAISS ids differ from SQLite's ({only_faiss} only in FAISS, {only_sqlite} only in SQLite)")
-        if vector_file is not None:
-            problems.extend(_vector_file_identity_problems(store, vector_file))
     return report
-
-
-def _vector_file_identity_problems(store: Store, path: Path) -> list[str]:
-    recorded = store.settings().get("faiss_file") or {}
-    if "sha256" not in recorded:
-        return ["no checksum is recorded for the FAISS file"]
-    problems = []
-    if recorded.get("generation") != store.generation():
-        problems.append(f"the FAISS file was written for data generation {recorded.get('generation')}, "
-                        f"the data is at {store.generation()}")
-    if file_identity(path)["sha256"] != recorded["sha256"]:
-        problems.append("the FAISS file's checksum differs from the one recorded with the data")
-    return problems
-
-
-def derived_file_problems(store: Store, path: Path, setting: str) -> list[str]:
-    """A derived vector file (articles', leads') recorded for the current data must
-    match its checksum; one recorded for older data is simply rebuilt when opened."""
-    recorded = store.settings().get(setting) or {}
-    if recorded.get("generation") != store.generation() or not path.exists():
-        return []
-    if file_identity(path)["sha256"] != recorded.get("sha256"):
-        return [f"{path.name}'s checksum differs from the one recorded with the data"]
-    return []
 
 
 def repair(store: Store, dimension: int) -> list[str]:
@@ -132,13 +92,13 @@ def repair(store: Store, dimension: int) -> list[str]:
             "SELECT DISTINCT p.article_id FROM paragraphs p LEFT JOIN vectors v ON v.hash = p.text_hash "
             "WHERE v.hash IS NULL")]
         if stale:
-            marks = ",".join("?" * len(stale))
-            store.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", stale)
-            store.db.execute(f"UPDATE articles SET content_hash = '' WHERE id IN ({marks})", stale)
+            for chunk, marks in batches(stale):  # one IN list of every id would pass SQLite's limit
+                store.db.execute(f"DELETE FROM paragraphs WHERE article_id IN ({marks})", chunk)
+                store.db.execute(f"UPDATE articles SET needs_reindex = 1 WHERE id IN ({marks})", chunk)
             done.append(f"{len(stale)} articles had paragraphs without vectors: their paragraphs were removed and "
                         "the next index run embeds them again")
         dangling = store.db.execute(
-            "UPDATE articles SET copy_of = NULL, content_hash = '' WHERE copy_of IS NOT NULL AND copy_of NOT IN "
+            "UPDATE articles SET copy_of = NULL, needs_reindex = 1 WHERE copy_of IS NOT NULL AND copy_of NOT IN "
             "(SELECT id FROM articles WHERE copy_of IS NULL)").rowcount
         dangling += store.db.execute(
             "UPDATE articles SET copy_of = NULL WHERE copy_of IS NOT NULL AND id IN (SELECT article_id FROM paragraphs)"
@@ -159,5 +119,4 @@ def repair(store: Store, dimension: int) -> list[str]:
             write_article_vector(store.db, article_id, dimension)
             write_article_text(store.db, article_id)
         done.append("rebuilt the paragraph and article text indexes and the article vectors")
-        store.bump_generation()
     return done

@@ -78,12 +78,32 @@ def _m005_boilerplate(db: sqlite_utils.Database) -> None:
                              pk=("source", "text_hash"), if_not_exists=True)
 
 
+# Tables whose rows are the data: any change to one of them moves the data generation
+# on, which tells every derived file (FAISS) recorded for an older one that it is stale.
+DATA_TABLES = ("articles", "paragraphs", "vectors", "article_vectors", "boilerplate")
+
+
+def _m006_generation_triggers(db: sqlite_utils.Database) -> None:
+    """The data generation is counted by SQLite itself: a trigger on every data table
+    bumps it, so no write path (ours, or a tool editing the database) can forget to.
+    "Index this article again" becomes its own column instead of an empty content hash."""
+    db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('data_generation', '0')")
+    for table in DATA_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_generation AFTER {event} ON {table} "
+                       "BEGIN UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'; END")
+    if "needs_reindex" not in db["articles"].columns_dict:
+        db.execute("ALTER TABLE articles ADD COLUMN needs_reindex INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE articles SET needs_reindex = 1 WHERE content_hash = '' AND needs_reindex = 0")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
     ("003_articles_fts", _m003_articles_fts),
     ("004_syndicated_copies", _m004_syndicated_copies),
     ("005_boilerplate", _m005_boilerplate),
+    ("006_generation_triggers", _m006_generation_triggers),
 ]
 
 

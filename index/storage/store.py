@@ -130,15 +130,19 @@ class Store(ArticleWrites, SearchReads, Candidates, BoilerplateRows):
         )
 
     @property
-    def _dimension(self) -> int:
+    def dimension(self) -> int:
+        """The vectors' dimension (0 before the model is recorded)."""
         row = self.db.execute("SELECT value FROM settings WHERE key = 'dimension'").fetchone()
         return int(json.loads(row[0])) if row else 0
 
     def generation(self) -> int:
-        """Counts committed changes to paragraphs; the FAISS file records the one it matches."""
+        """Counts changes to the data (rows of DATA_TABLES, counted by triggers: see
+        schema.py); each derived file records the generation it was built from."""
         row = self.db.execute("SELECT value FROM settings WHERE key = 'data_generation'").fetchone()
         return int(json.loads(row[0])) if row else 0
 
     def bump_generation(self) -> None:
+        """Move the generation on without changing data (tests use it to stand for a
+        write that committed after a derived file was saved)."""
         self.set_settings({"data_generation": self.generation() + 1})
 

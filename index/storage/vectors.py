@@ -16,31 +16,15 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from .backends import EXACT, ExactBackend, IvfBackend, backend_for, lists_for, training_size
+from .files import sync_directory
 
 FAISS_NAME = "vectors.faiss"
-
-
-@dataclass(frozen=True)
-class VectorFile:
-    """A FAISS file of an index folder, and the setting that records its identity."""
-
-    name: str
-    setting: str
-    what: str
-
-
-PARAGRAPH_FILE = VectorFile(FAISS_NAME, "faiss_file", "vector index")
-# Derived from SQLite (each article's mean vector; its lead paragraph's) and saved so
-# that a query need not rebuild them: on a million paragraphs that took 0.9 s.
-ARTICLE_FILE = VectorFile("articles.faiss", "article_faiss_file", "article vector index")
-LEAD_FILE = VectorFile("leads.faiss", "lead_faiss_file", "lead vector index")
 
 # Up to this many vectors the exact index is used, beyond it the approximate one.
 # Measured by `benchmarks/scale.py --switch` (docs/benchmarks.md, "Vectors at scale"):
@@ -197,28 +181,3 @@ class VectorIndex:
         if self._mapped:
             self._backend = backend_for(faiss.deserialize_index(faiss.serialize_index(self._backend.index)))
             self._mapped = False
-
-
-def file_identity(path: Path) -> dict[str, int | str]:
-    """Size, modification time and SHA-256 of a file. A rename keeps all three, so the
-    identity of a temporary file is that of the file it becomes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    stat = os.stat(path)
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest.hexdigest()}
-
-
-def sync_directory(folder: Path) -> None:
-    """Make a rename in `folder` durable."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

@@ -20,13 +20,15 @@ class ArticleWrites:
 
     db: sqlite_utils.Database
     _released: set[str]
+    dimension: int
 
-    def article_hashes(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
-        """key -> (id, content_hash) for the keys that are indexed."""
+    def article_hashes(self, keys: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+        """key -> (id, content_hash) for the keys that are indexed; the hash is None for
+        an article marked to be indexed again whatever its content (`needs_reindex`)."""
         found: dict[str, tuple[int, str]] = {}
         for chunk, marks in batches(keys):
-            for row in self.db.execute(f"SELECT key, id, content_hash FROM articles WHERE key IN ({marks})", chunk):
-                found[row[0]] = (row[1], row[2])
+            for row in self.db.execute(f"SELECT key, id, content_hash, needs_reindex FROM articles WHERE key IN ({marks})", chunk):
+                found[row[0]] = (row[1], None if row[3] else row[2])
         return found
 
     def article_keys_under(self, folder: str) -> dict[str, tuple[int, str]]:
@@ -48,7 +50,7 @@ class ArticleWrites:
         The caller holds the transaction."""
         body = body_hash([text for position, _, text, _ in paragraphs if position > 0])
         record = {**fields, "metadata": json.dumps(fields.get("metadata") or {}, ensure_ascii=False),
-                  "indexed_at": now(), "body_hash": body}
+                  "indexed_at": now(), "body_hash": body, "needs_reindex": 0}
         removed: list[int] = []
         if replace_id is not None:
             old_body = self.db.execute("SELECT body_hash FROM articles WHERE id = ?", [replace_id]).fetchone()[0]
@@ -125,11 +127,11 @@ class ArticleWrites:
             removed = [paragraph_id for paragraph_id, _, _ in headlines]
             self.db.execute("DELETE FROM paragraphs WHERE article_id = ? AND position = 0", [heir])
             self._released.update(text_hash for _, _, text_hash in headlines)
-            self.db.execute("UPDATE articles SET content_hash = '' WHERE id = ?", [heir])
+            self.db.execute("UPDATE articles SET needs_reindex = 1 WHERE id = ?", [heir])
         self.db.execute("DELETE FROM article_vectors WHERE article_id IN (?, ?)", [heir, article_id])
         self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
-        if self._dimension:
-            write_article_vector(self.db, heir, self._dimension)
+        if self.dimension:
+            write_article_vector(self.db, heir, self.dimension)
         write_article_text(self.db, heir)
         return removed
 
