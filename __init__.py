@@ -27,26 +27,45 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .archive import Archive
-    from .index.storage.locations import default_index_dir
+    from .index.formats.records import ReadOptions
     from .index.report import IndexReport
+    from .index.storage.locations import INDEX_ENV, default_index_dir
+    from .search.evaluate import compare as compare_evaluations
+    from .search.evaluate import load_saved as load_saved_evaluation
+    from .search.fusion import FUSIONS, MODES
+    from .search.keyword import term_pattern as highlight_pattern
     from .search.searcher import Hit, ParagraphHit
 
 # Imported when first used, so that `import newssearch.cli` (the command line) can
-# start work before numpy and FAISS load.
-_LAZY = {"Archive": ".archive", "default_index_dir": ".index.storage.locations", "IndexReport": ".index.report",
-         "Hit": ".search.searcher", "ParagraphHit": ".search.searcher"}
+# start work before numpy and FAISS load: name -> (module, its name there).
+_LAZY = {
+    "Archive": (".archive", "Archive"),
+    "default_index_dir": (".index.storage.locations", "default_index_dir"),
+    "INDEX_ENV": (".index.storage.locations", "INDEX_ENV"),
+    "IndexReport": (".index.report", "IndexReport"),
+    "ReadOptions": (".index.formats.records", "ReadOptions"),
+    "Hit": (".search.searcher", "Hit"),
+    "ParagraphHit": (".search.searcher", "ParagraphHit"),
+    "MODES": (".search.fusion", "MODES"),
+    "FUSIONS": (".search.fusion", "FUSIONS"),
+    "highlight_pattern": (".search.keyword", "term_pattern"),
+    "compare_evaluations": (".search.evaluate", "compare"),
+    "load_saved_evaluation": (".search.evaluate", "load_saved"),
+}
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'newssearch' has no attribute '{name}'")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module, __name__), attribute)
     globals()[name] = value
     return value
 
 
 __all__ = [
-    "Archive", "default_index_dir", "Hit", "ParagraphHit", "IndexReport",
+    "Archive", "default_index_dir", "INDEX_ENV", "Hit", "ParagraphHit", "IndexReport", "ReadOptions", "MODES",
+    "FUSIONS", "highlight_pattern", "compare_evaluations", "load_saved_evaluation",
     "NewssearchError", "InputError", "IndexNotFoundError", "IndexFormatError", "ModelError",
     "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError", "IndexWriteError",
 ]

@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
-from ..errors import NewssearchError
-from ..index.storage.locations import INDEX_ENV
-from ..search.fusion import FUSIONS, MODES
+from .. import FUSIONS, INDEX_ENV, MODES, NewssearchError
 from . import render
 
 if TYPE_CHECKING:
-    from ..archive import Archive
+    from .. import Archive
 
 app = typer.Typer(
     name="newssearch",
@@ -73,7 +71,7 @@ def reports_errors(command: F) -> F:
 def _open(*args: Any, **kwargs: Any) -> Archive:
     """The archive in an index folder. The library (numpy, FAISS, SQLite helpers) is
     imported here, not when the command line starts, so --help and usage errors stay quick."""
-    from ..archive import Archive
+    from .. import Archive
 
     return Archive.open(*args, **kwargs)
 
@@ -109,7 +107,7 @@ def index_command(
              "bf16. [default: $NEWSSEARCH_PRECISION or auto]", show_default=False)] = None,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
-    from ..index.formats.records import ReadOptions
+    from .. import ReadOptions
     from .progress import BarProgress  # tqdm: only where there is progress to show
 
     options = ReadOptions(text_field=text_field, title_field=title_field, date_field=date_field,
@@ -243,10 +241,10 @@ def eval_command(
             result = archive.evaluate(task, mode=mode, fusion=fusion, progress=BarProgress(enabled=sys.stderr.isatty()))
             _notices(archive)
     if compare_with:
-        from ..search.evaluate import compare, load_saved
+        from .. import compare_evaluations, load_saved_evaluation
 
-        saved = load_saved(compare_with, result["task"], result["mode"])
-        result["compared_with"] = {"file": str(compare_with), "changes": compare(result, saved)}
+        saved = load_saved_evaluation(compare_with, result["task"], result["mode"])
+        result["compared_with"] = {"file": str(compare_with), "changes": compare_evaluations(result, saved)}
     if as_json:
         typer.echo(render.json_line(result))
         return

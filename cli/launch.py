@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+# Not the public surface (`newssearch`): starting the query model's load has to happen
+# before the library imports, which is what makes it pay (benchmarks/cold_query.py),
+# and these two modules import nothing heavy.
 from ..index.models import preload
 from ..index.storage.locations import default_index_dir
 

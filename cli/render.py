@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..search.keyword import term_pattern
+from .. import highlight_pattern as term_pattern
 
 if TYPE_CHECKING:
-    from ..search.searcher import Hit
+    from .. import Hit
 
 SNIPPET_CHARS = 480
 

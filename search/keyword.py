@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..index.storage.candidates import match_expression
+from ..index.storage.fts import match_expression
 
 if TYPE_CHECKING:
     from ..index.storage.store import Store

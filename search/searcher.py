@@ -161,9 +161,7 @@ class Searcher:
             keyword, more = side.result()
             by_name.update(more)
             articles = [by_name[name] for name in article_lists]
-        elif mode == "keyword":
-            keyword = self._keyword_paragraphs(query, depth, where)
-        lists = [ranked for ranked in (dense, keyword) if ranked is not None]
+        lists = self._retrieve(query, mode, depth, where, allowed, query_vector, dense, keyword)
         total = len(allowed) if allowed is not None else len(self.vectors)
         # A filter, or one article with many matching paragraphs, can leave fewer than
         # k articles in a list cut at `depth`: look deeper.
@@ -206,12 +204,15 @@ class Searcher:
         return _Ranked([(pid, owners[pid], score) for pid, score in dense if pid in owners])
 
     def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
-                  query_vector: np.ndarray | None) -> list[_Ranked]:
+                  query_vector: np.ndarray | None, dense: _Ranked | None = None,
+                  keyword: _Ranked | None = None) -> list[_Ranked]:
+        """The mode's paragraph lists cut at `depth`: dense, then keyword (each one given
+        is used as it is: the first pass ranks them on two threads)."""
         lists = []
         if mode in ("hybrid", "semantic"):
-            lists.append(self._dense_paragraphs(query_vector, depth, allowed))
+            lists.append(dense if dense is not None else self._dense_paragraphs(query_vector, depth, allowed))
         if mode in ("hybrid", "keyword"):
-            lists.append(self._keyword_paragraphs(query, depth, where))
+            lists.append(keyword if keyword is not None else self._keyword_paragraphs(query, depth, where))
         return lists
 
     def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,

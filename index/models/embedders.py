@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -85,6 +85,12 @@ def default_model_path() -> Path:
     return folder
 
 
+def embedding_dimension(model: Any) -> int:
+    """A loaded SentenceTransformer's embedding size (the method's name changed in 5.0)."""
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use."""
 
@@ -125,9 +131,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        model = self.model
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
+        return embedding_dimension(self.model)
 
     @property
     def normalized(self) -> bool:

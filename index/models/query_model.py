@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..linalg import unit_rows
+from .embedders import embedding_dimension
 from .preload import signature as file_signature
 
 ONNX_NAME = "query-model.onnx"
@@ -136,7 +137,7 @@ def export(model: Any, folder: Path) -> dict[str, Any] | str:
     backend.save(str(folder / TOKENIZER_NAME))
     settings = {
         "file": ONNX_NAME, "weights": WEIGHTS_NAME, "layout": LAYOUT, "tokenizer": TOKENIZER_NAME, "pooling": mode,
-        "max_seq_length": int(model.max_seq_length), "dimension": int(hidden_size(model)),
+        "max_seq_length": int(model.max_seq_length), "dimension": embedding_dimension(model),
         "pad_id": int(model.tokenizer.pad_token_id or 0),
     }
     light = OnnxEmbedder("check", folder, settings)
@@ -168,11 +169,6 @@ def _optimise(exported: Path, folder: Path) -> None:
         (scratch / ONNX_NAME).replace(folder / ONNX_NAME)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def hidden_size(model: Any) -> int:
-    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    return int(getter())
 
 
 def remove(folder: Path) -> None:

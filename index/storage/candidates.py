@@ -10,6 +10,8 @@ from typing import Protocol
 import numpy as np
 import sqlite_utils
 
+from .fts import match_expression
+
 
 class ArticleFilter(Protocol):
     """What a filter says (search/filters.py parses it from user input)."""
@@ -37,14 +39,6 @@ def filter_sql(where: ArticleFilter, article_alias: str = "a") -> tuple[str, lis
         clauses.append(f"({ors})")
         params.extend(s.lower() for s in where.sources)
     return (" AND ".join(clauses) or "1"), params
-
-
-def match_expression(terms: Sequence[str]) -> str | None:
-    """An FTS5 MATCH expression that ORs plain words, each quoted as a phrase, so no
-    word is ever read as FTS5 syntax."""
-    if not terms:
-        return None
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 class Candidates:

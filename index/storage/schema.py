@@ -10,9 +10,9 @@ from collections.abc import Callable
 import sqlite_utils
 
 from ...errors import IndexFormatError
+from .fts import FTS_TOKENIZER
 from .rows import body_hash, now, write_article_text, write_article_vector
 
-FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
