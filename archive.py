@@ -27,7 +27,8 @@ from .index.models.precision import resolve_precision
 from .index.models.query_model import LAYOUT as QUERY_MODEL_LAYOUT
 from .index.models.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
-from .index.storage.store import Paragraph, Store, StoredArticle
+from .index.storage.rows import Paragraph, StoredArticle
+from .index.storage.store import Store
 from .index.storage.derived import DerivedFile, DerivedFiles
 from .index.storage.vector_files import ARTICLE_FILE, LEAD_FILE, PARAGRAPH_FILE, VECTOR_FILES
 from .index.storage.vectors import VectorIndex
@@ -234,7 +235,7 @@ class Archive:
         """Add new and changed articles from files and folders (`-`: JSON Lines on stdin),
         and remove those whose files are gone from the folders given. `read_options`
         names the fields of tables and JSON records; `precision` (auto, fp32, bf16) the
-        number format the model computes in (index/precision.py)."""
+        number format the model computes in (index/models/precision.py)."""
         if not paths:
             raise InputError("nothing to index: give one or more files or folders")
         if precision is not None:

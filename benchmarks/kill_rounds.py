@@ -18,11 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path.insert(0, str(TESTS))
-
-from conftest import FAKE_MODEL, FakeEmbedder  # noqa: E402
-from test_crash_safety import (  # noqa: E402
+from newssearch.testing.crash import (
     assert_consistent,
     change_some_articles,
     index_content,
@@ -30,9 +26,9 @@ from test_crash_safety import (  # noqa: E402
     run_writer,
     search_results,
 )
-
-from newssearch import Archive  # noqa: E402
-from newssearch.index.models import embedders  # noqa: E402
+from newssearch.testing.fake import FAKE_MODEL, FakeEmbedder
+from newssearch import Archive
+from newssearch.index.models import embedders
 
 
 def main() -> None:

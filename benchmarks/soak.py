@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path.insert(0, str(TESTS))
+from newssearch.testing.fake import ARTICLES, FAKE_MODEL, FakeEmbedder
+from newssearch.testing.soak import run_soak
 
-from conftest import ARTICLES, FAKE_MODEL, FakeEmbedder  # noqa: E402
-from soak import run_soak  # noqa: E402
-
-from newssearch import Archive  # noqa: E402
-from newssearch.index.models import embedders  # noqa: E402
+from newssearch import Archive
+from newssearch.index.models import embedders
 
 
 def main() -> None:

@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="index every Nth article file only")
     parser.add_argument("--txtai-python", default="/tmp/txtai-venv/bin/python")
     parser.add_argument("--precisions", nargs="+", default=["auto", "fp32"], choices=["auto", "fp32", "bf16"],
-                        help="index once at each of these precisions (index/precision.py)")
+                        help="index once at each of these precisions (index/models/precision.py)")
     parser.add_argument("--int8", action="store_true", help="also time an int8 ONNX model against fp32")
     args = parser.parse_args()
 

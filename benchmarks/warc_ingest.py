@@ -16,16 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path.insert(0, str(TESTS))
-
-from measured import index_measured  # noqa: E402
-from news_warc import write_news_warc  # noqa: E402
+from newssearch.testing.measured import index_measured
+from newssearch.testing.news_warc import write_news_warc
 
 
 def main() -> None:

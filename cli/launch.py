@@ -3,7 +3,7 @@
 Parsing the command line imports the whole library (numpy, FAISS, SQLite helpers):
 about half of a cold query. A query's light model can load meanwhile, so before
 handing the arguments to the Typer app this looks for a `query` command and its
-`--index`, and starts that load (`index/preload.py`). A wrong guess costs nothing:
+`--index`, and starts that load (`index/models/preload.py`). A wrong guess costs nothing:
 the archive loads the model itself when no load was started for its folder.
 """
 

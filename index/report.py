@@ -52,7 +52,7 @@ class IndexReport:
     flops: float = 0.0  # 2 x the model's matmul weights x tokens (attention scores left out)
     seconds: float = 0.0
     embed_seconds: float = 0.0
-    precision: str = "fp32"  # the number format of the forward pass (index/precision.py)
+    precision: str = "fp32"  # the number format of the forward pass (index/models/precision.py)
 
     @property
     def paragraphs_per_second(self) -> float:

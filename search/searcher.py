@@ -17,7 +17,8 @@ import numpy as np
 from ..errors import FilterError
 from ..index.linalg import unit_rows
 from ..index.models.embedders import Embedder
-from ..index.storage.store import Store, StoredArticle
+from ..index.storage.rows import StoredArticle
+from ..index.storage.store import Store
 from ..index.storage.vectors import VectorIndex
 from .filters import Filter
 from . import ties

@@ -3,17 +3,13 @@ tmp_path for every test, and small generated archives."""
 
 from __future__ import annotations
 
-import re
-import zlib
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from newssearch.index.models import embedders
+from newssearch.testing.fake import ARTICLES, FAKE_MODEL, FakeEmbedder  # noqa: F401 - for the tests
 
-FAKE_MODEL = "fake-hash-64"
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
@@ -47,54 +43,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-class FakeEmbedder:
-    """Bag of words hashed into 64 dimensions: texts that share words are close.
-    Tokens are words; it reads at most 40, so long paragraphs get windowed."""
-
-    def __init__(self, name: str = FAKE_MODEL):
-        self.name = name
-        self.embedded: list[str] = []
-
-    dimension = 64
-    normalized = True
-    max_tokens = 40
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) for text in texts]
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded.extend(texts)
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                word = word[:-1] if word.endswith("s") and len(word) > 3 else word
-                bucket = zlib.crc32(word.encode())
-                vectors[row, bucket % self.dimension] += 1.0 if bucket & 1024 else -1.0
-        return vectors
-
-
-# A writer process for crash and concurrency tests: indexes argv[2] into argv[1] with
-# the fake model, slowed down by argv[3] seconds per embedding call, in small batches.
-SLOW_WRITER = """
-import sys, time
-sys.path.insert(0, sys.argv[4])
-from conftest import FAKE_MODEL, FakeEmbedder
-from newssearch import Archive
-from newssearch.index.models import embedders
-from newssearch.index import indexer
-
-class Slow(FakeEmbedder):
-    def embed(self, texts):
-        time.sleep(float(sys.argv[3]))
-        return super().embed(texts)
-
-embedders.register_embedder(FAKE_MODEL, lambda name: Slow())
-indexer.ARTICLES_PER_BATCH = 10
-indexer.TEXTS_PER_EMBED_CALL = 8
-with Archive.open(sys.argv[1], model=FAKE_MODEL, create=True) as archive:
-    print(archive.index([sys.argv[2]]).added, flush=True)
-"""
-TESTS = str(Path(__file__).resolve().parent)
 
 
 @pytest.fixture
@@ -119,25 +67,6 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.Fi
     else:
         monkeypatch.delenv("NEWSSEARCH_MODEL", raising=False)
     return index
-
-
-ARTICLES = {
-    "2022-01-10-troops.txt": (
-        "Russia masses troops near Ukraine\nDate: 2022-01-10\nSource: Example Wire\n\n"
-        "Russia has moved 100,000 troops and tanks close to the border with Ukraine, officials said.\n\n"
-        "NATO allies met in Brussels to discuss the military buildup and possible sanctions against Moscow.\n"
-    ),
-    "2021-11-02-climate.txt": (
-        "Leaders pledge to cut methane at climate summit\nDate: 2021-11-02\nSource: Daily Planet\n\n"
-        "More than 100 countries pledged to cut methane emissions by 30 percent by the end of the decade.\n\n"
-        "The pledge was announced at the COP26 climate conference in Glasgow on Tuesday afternoon.\n"
-    ),
-    "sport/2020-03-01-football.md": (
-        "# Cup final postponed\n\nDate: 2020-03-01\nSource: Example Sport\n\n"
-        "The cup final was postponed after heavy rain flooded the stadium and the pitch was unplayable.\n\n"
-        "Fans who bought tickets will be refunded in full, the football association said in a statement.\n"
-    ),
-}
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from newssearch import Archive, IndexBusyError
 from newssearch.cli.app import app
 from newssearch.index.storage.vectors import FAISS_NAME
 
-from conftest import SLOW_WRITER, TESTS
-from soak import run_soak
+from newssearch.testing.fake import SLOW_WRITER
+from newssearch.testing.soak import run_soak
 
 HOLD_LOCK = """
 import sys, time
@@ -75,7 +75,7 @@ def test_queries_keep_answering_while_another_process_indexes(corpus, isolated, 
     for n in range(300):
         (folder / f"{n}.txt").write_text(f"Story {n}\n\nTroops gathered near the border again in report number {n}, "
                                          "officials said on Monday.", encoding="utf-8")
-    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), "0.02", TESTS],
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), "0.02"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     answered = []
     while writer.poll() is None:

@@ -19,7 +19,7 @@ from newssearch.index.formats.metadata import complete, date_from_name, domain
 from newssearch.index.formats.records import Article
 from newssearch.index.formats.sources import ReadOptions, Skip, collect_files, read_file, read_stdin_jsonl
 
-from warcs import article_paragraphs, html_page, write_warc
+from newssearch.testing.warcs import article_paragraphs, html_page, write_warc
 
 PARAGRAPHS = [
     "The harbour council voted on Tuesday to rebuild the old sea wall before the winter storms arrive.",

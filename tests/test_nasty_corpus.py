@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from newssearch import Archive
 from newssearch.cli.app import app
 
-from measured import index_measured
-from nasty import NastyCorpus, remove_huge, unreadable, write_nasty_corpus
+from newssearch.testing.measured import index_measured
+from newssearch.testing.nasty import NastyCorpus, remove_huge, unreadable, write_nasty_corpus
 
 HUGE = 200 * 2**20
 # The child peaks near 130 MB here; reading any one of the 200 MB files whole would pass this.

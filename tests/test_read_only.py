@@ -19,15 +19,14 @@ import pytest
 
 from newssearch import Archive
 
-from conftest import ARTICLES, FAKE_MODEL, TESTS
+from conftest import ARTICLES, FAKE_MODEL
 
 NOBODY = 65534
 
 # Runs the CLI with the fake model registered, as the test suite's archives use it.
-CLI = f"""
+CLI = """
 import sys
-sys.path.insert(0, {TESTS!r})
-from conftest import FAKE_MODEL, FakeEmbedder
+from newssearch.testing.fake import FAKE_MODEL, FakeEmbedder
 from newssearch.index.models import embedders
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 from newssearch.cli.app import main

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from measured import index_measured
-from news_warc import write_news_warc
+from newssearch.testing.measured import index_measured
+from newssearch.testing.news_warc import write_news_warc
 
 SIZES_MB = (16, 64)
 # What each paragraph adds to the in-memory vector index (FAISS IndexIDMap2 with the fake

@@ -5,7 +5,6 @@ deleting them from the articles that carry them."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 
 import sqlite_utils
 

@@ -21,7 +21,6 @@ from ...errors import IndexFormatError
 from .boilerplate import BoilerplateRows
 from .candidates import Candidates
 from .reads import SearchReads
-from .rows import Paragraph, StoredArticle, WrittenArticle, body_hash, vector_blob  # noqa: F401 - the store's types
 from .schema import migrate, pending_migrations
 from .writes import ArticleWrites
 

@@ -12,7 +12,7 @@ import numpy as np
 import sqlite_utils
 
 from ..paragraphs import normalize_text
-from .rows import StoredArticle, WrittenArticle, batches, body_hash, now, vector_blob, write_article_text, write_article_vector
+from .rows import WrittenArticle, batches, body_hash, now, vector_blob, write_article_text, write_article_vector
 
 
 class ArticleWrites:

@@ -14,7 +14,7 @@ import random
 import uuid
 from pathlib import Path
 
-from warcs import http_response, warc_record
+from .warcs import http_response, warc_record
 
 SITES = [("Harbour Herald", "harbourherald.example"), ("Valley Times", "valleytimes.example"),
          ("Coastal Wire", "coastalwire.example"), ("Metro Daily", "metrodaily.example"),

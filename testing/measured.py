@@ -14,24 +14,21 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TESTS = str(Path(__file__).resolve().parent)
-
 # The child: the fake embedder registered, files made unreadable if asked, then the CLI.
 INDEXER = """
 import json, sys
-sys.path.insert(0, sys.argv[1])
-from conftest import FAKE_MODEL, FakeEmbedder
-from nasty import unreadable
+from newssearch.testing.fake import FAKE_MODEL, FakeEmbedder
+from newssearch.testing.nasty import unreadable
 from newssearch.cli.app import app
 from newssearch.index.models import embedders
 
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
-denied = json.loads(sys.argv[2])
+denied = json.loads(sys.argv[1])
 try:
     with unreadable(denied):
-        app(["index", "--model", FAKE_MODEL, "--json", "--quiet", *sys.argv[4:]])
+        app(["index", "--model", FAKE_MODEL, "--json", "--quiet", *sys.argv[3:]])
 finally:
-    with open("/proc/self/status") as status, open(sys.argv[3], "w") as peak:
+    with open("/proc/self/status") as status, open(sys.argv[2], "w") as peak:
         peak.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))  # kB
 """
 
@@ -58,7 +55,7 @@ def index_measured(paths: list[str | os.PathLike], index: str | os.PathLike, den
                    sample_every: float = 0.5) -> Measured:
     """Index `paths` into `index` in a child process and measure it."""
     peak_file = Path(index).parent / f".peak-{os.getpid()}-{time.monotonic_ns()}"
-    command = [sys.executable, "-c", INDEXER, TESTS, json.dumps([str(p) for p in denied]), str(peak_file),
+    command = [sys.executable, "-c", INDEXER, json.dumps([str(p) for p in denied]), str(peak_file),
                "--index", str(index), *[str(p) for p in paths]]
     environment = {**os.environ, "NEWSSEARCH_INDEX": str(index)}
     started = time.perf_counter()

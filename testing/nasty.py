@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warcs import html_page, http_response, warc_record
+from .warcs import html_page, http_response, warc_record
 
 WORDS = ("harbour council minister border troops election budget storm river bridge school hospital "
          "strike court ruling vaccine market energy prices farmers drought flood rescue museum festival "

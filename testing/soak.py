@@ -14,13 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-TESTS = str(Path(__file__).resolve().parent)
 
-# argv: index, folder, counter file, queries to wait for, tests folder
+# argv: index, folder, counter file, queries to wait for
 GATED_WRITER = """
 import os, sys, time
-sys.path.insert(0, sys.argv[5])
-from conftest import FAKE_MODEL, FakeEmbedder
+from newssearch.testing.fake import FAKE_MODEL, FakeEmbedder
 from newssearch import Archive
 from newssearch.index.models import embedders
 from newssearch.index import indexer
@@ -43,11 +41,10 @@ with Archive.open(sys.argv[1], model=FAKE_MODEL, create=True) as archive:
     print(archive.index([sys.argv[2]]).added, flush=True)
 """
 
-# argv: index, counter file, stop file, tests folder
+# argv: index, counter file, stop file
 READER = """
 import json, os, sys, time
-sys.path.insert(0, sys.argv[4])
-from conftest import FAKE_MODEL, FakeEmbedder
+from newssearch.testing.fake import FAKE_MODEL, FakeEmbedder
 from newssearch import Archive
 from newssearch.index.models import embedders
 embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
@@ -101,11 +98,11 @@ def run_soak(index: Path, work: Path, queries: int, readers: int = 2, articles: 
     counter.write_bytes(b"")
     stop.unlink(missing_ok=True)
     started = time.monotonic()
-    reader_processes = [subprocess.Popen([sys.executable, "-c", READER, str(index), str(counter), str(stop), TESTS],
+    reader_processes = [subprocess.Popen([sys.executable, "-c", READER, str(index), str(counter), str(stop)],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                         for _ in range(readers)]
     writer = subprocess.Popen([sys.executable, "-c", GATED_WRITER, str(index), str(folder), str(counter),
-                               str(queries), TESTS], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               str(queries)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     writer_out, writer_err = writer.communicate(timeout=900)
     stop.touch()
     results = []
