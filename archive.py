@@ -82,11 +82,15 @@ class Archive:
         """
         folder = Path(directory).expanduser() if directory else default_index_dir()
         database = folder / DATABASE_NAME
-        if not database.exists():
+        try:
+            present = database.exists()
+            if not present and create and folder.exists() and not folder.is_dir():
+                raise InputError(f"index location is not a folder: {folder}")
+        except OSError as error:  # a folder above it cannot be read
+            raise InputError(f"cannot reach the index at {folder}: {error.strerror}") from None
+        if not present:
             if not create:
                 raise IndexNotFoundError(f"no index at {folder}; run 'newssearch index PATH' first")
-            if folder.exists() and not folder.is_dir():
-                raise InputError(f"index location is not a folder: {folder}")
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as error:
@@ -243,7 +247,11 @@ class Archive:
             if hasattr(self.embedder, "precision"):
                 self.embedder.precision = chosen
         for path in paths:
-            if str(path) != STDIN and not Path(path).expanduser().exists():
+            try:
+                found = str(path) == STDIN or Path(path).expanduser().exists()
+            except OSError as error:
+                raise InputError(f"cannot reach {path}: {error.strerror}") from None
+            if not found:
                 raise InputError(f"path not found: {path}")
         from .index.indexer import Indexer  # reading files and splitting text: not needed to search
 
@@ -262,7 +270,11 @@ class Archive:
                                       "progress was rolled back and everything committed before it is kept") from None
             self.derived.save(PARAGRAPH_FILE, self.vectors, self.store.generation())
             self._refresh_derived_vectors()
-            self._ensure_query_model()
+            try:
+                self._ensure_query_model()
+            except (OSError, sqlite3.DatabaseError) as error:
+                raise IndexWriteError(f"cannot write the light query model to {self.directory} ({error}); "
+                                      "everything indexed is kept, and the next index run writes it") from None
         return report
 
     def _refresh_derived_vectors(self) -> None:
@@ -305,7 +317,7 @@ class Archive:
         return self._keyword_store
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
-               until: str | None = None, sources: Sequence[str] | None = None, fusion: str = "scores") -> list[Hit]:
+               until: str | None = None, sources: Sequence[str] | str | None = None, fusion: str = "scores") -> list[Hit]:
         """The k best articles for `query`, each with its best paragraphs.
 
         mode: "hybrid" (dense + keyword), "semantic" (dense only) or "keyword" (BM25).
@@ -323,7 +335,7 @@ class Archive:
         """An article and its paragraphs, by numeric id or by its own document id."""
         found: StoredArticle | None = None
         text = str(identifier).strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and int(text) < 2**63:  # SQLite's largest row id
             found = self.store.article(int(text))
         if found is None:
             matches = self.store.articles_by_doc_id(text)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from .. import FUSIONS, INDEX_ENV, MODES, NewssearchError
 from . import render
@@ -20,8 +21,39 @@ from . import render
 if TYPE_CHECKING:
     from .. import Archive
 
+# The click exceptions Typer raises (Typer 0.28 carries its own copy of click, older
+# versions use the click package): found through the one Typer exports.
+_CLICK = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError, ClickException = _CLICK["UsageError"], _CLICK["ClickException"]
+
+
+class OneLineErrors(TyperGroup):
+    """Usage errors (a missing argument, a bad option value, an unknown command) as one
+    line on stderr and exit code 2, like every other error: no usage block, no box."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except UsageError as error:
+            message = error.format_message()
+            if message:  # else the help was shown (no arguments at all)
+                command = error.ctx.command_path if error.ctx else "newssearch"
+                typer.echo(f"Error: {message} (see '{command} --help')", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("Interrupted; everything committed so far is kept.", err=True)
+            sys.exit(130)
+        except ClickException as error:
+            typer.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="newssearch",
+    cls=OneLineErrors,
     help="Semantic search over news archives: index articles, then search what they meant.",
     no_args_is_help=True,
     add_completion=False,

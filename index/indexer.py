@@ -114,6 +114,8 @@ class Indexer:
                     if item.line is None and not item.empty:  # keep what it held until it reads again
                         unreadable.add(str(file))
                     continue
+                for problem in item.problems:
+                    self.report.skipped.append(Skip(item.path, problem, item.line))
                 if item.key in seen:
                     self.report.skipped.append(Skip(item.path, f"duplicate article id '{item.doc_id}'", item.line))
                     continue

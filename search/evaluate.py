@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .keyword import query_terms
 from .searcher import Hit, Searcher
 
 CUTOFFS = (1, 10, 100)
@@ -33,21 +34,35 @@ def load_task(folder: str | Path, split: str = "test") -> Task:
         if not required.is_file():
             raise InputError(f"not a BEIR task folder: {required} is missing")
     queries: dict[str, str] = {}
-    with queries_file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    record = json.loads(line)
-                    queries[str(record["_id"])] = record["text"]
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    raise InputError(f"{queries_file}:{number}: not a BEIR query record") from None
+    for number, line in enumerate(_text_lines(queries_file), start=1):
+        if line.strip():
+            try:
+                record = json.loads(line)
+                queries[str(record["_id"])] = str(record["text"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise InputError(f"{queries_file}:{number}: not a BEIR query record") from None
     qrels: dict[str, dict[str, int]] = {}
-    with qrels_file.open(encoding="utf-8", newline="") as handle:
-        for row in csv.reader(handle, delimiter="\t"):
-            if len(row) < 3 or row[0] == "query-id":
-                continue
-            qrels.setdefault(row[0], {})[row[1]] = int(float(row[2]))
+    for number, row in enumerate(csv.reader(_text_lines(qrels_file), delimiter="\t"), start=1):
+        if len(row) < 3 or row[0] == "query-id":
+            continue
+        try:
+            score = float(row[2])
+            if not math.isfinite(score):
+                raise ValueError(row[2])
+        except ValueError:
+            raise InputError(f"{qrels_file}:{number}: the score '{row[2][:20]}' is not a number") from None
+        qrels.setdefault(row[0], {})[row[1]] = int(score)
     return Task(root.name, corpus, queries, qrels)
+
+
+def _text_lines(path: Path) -> list[str]:
+    """A task file's lines; one that is not UTF-8 text is the user's error, in one line."""
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path} is not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror}") from None
 
 
 def reciprocal_rank(ranking: Sequence[str], relevant: dict[str, int], cutoff: int = 10) -> float:
@@ -89,22 +104,23 @@ def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
     """Article-level rankings (document ids, best first) for every judged query, and
     the seconds spent searching. `options` go to Searcher.search (fusion, article_lists)."""
     judged = [q for q in task.queries if q in task.qrels]
+    # A query with no words to search for finds nothing: it counts, with an empty ranking.
+    searchable = [q for q in judged if query_terms(task.queries[q])]
     started = time.perf_counter()
-    vectors = searcher.embed_queries([task.queries[q] for q in judged]) if mode != "keyword" else None
-    rankings: dict[str, list[str]] = {}
-    for number, query_id in enumerate(judged):
+    vectors = searcher.embed_queries([task.queries[q] for q in searchable]) if mode != "keyword" else None
+    rankings: dict[str, list[str]] = {q: [] for q in judged}
+    for number, query_id in enumerate(searchable):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
                                query_vector=vectors[number] if vectors is not None else None, **options)
-        rankings[query_id] = [doc_id for hit in hits for doc_id in _judged_ids(hit, task.qrels[query_id])]
+        rankings[query_id] = [doc_id for hit in hits for doc_id in hit_ids(hit)]
     return rankings, time.perf_counter() - started
 
 
-def _judged_ids(hit: Hit, relevant: dict[str, int]) -> list[str]:
-    """The ids a hit stands for in a ranking: it is shown once for itself and its
-    syndicated copies (same text, other ids), so those of them judged relevant, in
-    order, else its own."""
-    ids = [article.doc_id or str(article.id) for article in (hit.article, *hit.copies)]
-    return [doc_id for doc_id in ids if relevant.get(doc_id, 0) > 0] or ids[:1]
+def hit_ids(hit: Hit) -> list[str]:
+    """The ids a hit stands for in a ranking: itself and its syndicated copies (same
+    text, other ids), in key order, whatever the task's judgements say about them."""
+    articles = sorted((hit.article, *hit.copies), key=lambda article: article.key)
+    return [article.doc_id or str(article.id) for article in articles]
 
 
 def evaluation_summary(task: Task, mode: str, metrics: dict[str, float], index_report: dict[str, Any],
@@ -131,6 +147,8 @@ def load_saved(path: str | Path, task: str, mode: str) -> dict[str, Any]:
     lines or a list) the one for the same task and mode."""
     try:
         text = Path(path).expanduser().read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a saved 'newssearch eval --json' result (not UTF-8 text)") from None
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from None
     try:

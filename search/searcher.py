@@ -27,6 +27,7 @@ from .keyword import article_keyword_search, keyword_search, query_terms, term_p
 
 ARTICLE_LISTS = ("dense", "keyword", "lead")
 PARAGRAPHS_PER_HIT = 2
+MAX_RESULTS = 10_000  # per search: a result page, not an export
 
 
 @dataclass
@@ -129,6 +130,8 @@ class Searcher:
                               f"(choose from {', '.join(ARTICLE_LISTS)})")
         if k < 1:
             raise FilterError("the number of results must be at least 1")
+        if k > MAX_RESULTS:
+            raise FilterError(f"the number of results must be at most {MAX_RESULTS:,}")
         if not query_terms(query):
             raise FilterError("the query has no words to search for")
         where = where or Filter()

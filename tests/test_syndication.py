@@ -3,6 +3,7 @@ says where else it was published."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from newssearch import Archive
 from newssearch.cli.app import app
-from newssearch.search.evaluate import _judged_ids
+from newssearch.search.evaluate import hit_ids
 
 BODY = ("Floods closed the coastal road on Sunday after three days of heavy rain.\n\n"
         "Engineers said the bridge at the river mouth would stay shut until repairs are made.")
@@ -92,17 +93,18 @@ def test_a_rewritten_original_leaves_its_old_body_to_its_copy(tmp_path):
         consistent(archive)
 
 
-def test_evaluation_counts_a_hit_for_its_copies():
+def test_evaluation_reports_a_hit_as_all_its_copies_in_key_order_blind_to_the_answers():
+    """A hit stands for its article and its syndicated copies: all of their ids, in key
+    order, whatever the task's judgements say (the answer key must not shape a ranking)."""
     class Stored:
-        def __init__(self, doc_id):
-            self.doc_id, self.id = doc_id, 0
+        def __init__(self, doc_id, key):
+            self.doc_id, self.id, self.key = doc_id, 0, key
 
     class FakeHit:
-        article, copies = Stored("a"), [Stored("b"), Stored("c")]
+        article, copies = Stored("a", "k2"), [Stored("b", "k3"), Stored("c", "k1")]
 
-    assert _judged_ids(FakeHit(), {"c": 1}) == ["c"]
-    assert _judged_ids(FakeHit(), {"a": 1, "c": 1}) == ["a", "c"]
-    assert _judged_ids(FakeHit(), {"x": 1}) == ["a"]
+    assert hit_ids(FakeHit()) == ["c", "a", "b"]
+    assert "relevant" not in inspect.signature(hit_ids).parameters and len(inspect.signature(hit_ids).parameters) == 1
 
 
 def test_a_copy_with_its_own_headline_gets_it_back_when_it_takes_over(tmp_path, fake_embedder):

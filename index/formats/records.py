@@ -47,6 +47,9 @@ class Article:
     metadata: dict[str, Any] = field(default_factory=dict)
     size: int = 0  # bytes of input this article came from, for progress
     line: int | None = None  # line of a JSON Lines file it came from
+    # Fields that could not be used, and why: the article is kept without them, and the
+    # run's skip list names them.
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -118,7 +121,18 @@ def record_to_article(record: Any, origin: Origin, number: int, size: int = 0, l
                       options: ReadOptions | None = None) -> Article | Skip:
     """An article from one record with named fields: BEIR `{_id, title, text, metadata}`,
     the usual news fields (`id, title, text|body|content, date|published, url, source`),
-    or the fields named in `options`."""
+    or the fields named in `options`. A record that cannot be read costs that record
+    only (a `Skip`), never the rest of its file."""
+    try:
+        return _record_to_article(record, origin, number, size, line, options)
+    except RecursionError:
+        return Skip(origin.key, "record is nested too deeply", number)
+    except Exception as error:  # noqa: BLE001 - one hostile record must not end its file
+        return Skip(origin.key, f"record could not be read ({type(error).__name__}: {error})", number)
+
+
+def _record_to_article(record: Any, origin: Origin, number: int, size: int, line: int | None,
+                       options: ReadOptions | None) -> Article | Skip:
     if not isinstance(record, dict):
         return Skip(origin.key, "JSON record is not an object", number)
     options = options or ReadOptions()
@@ -148,8 +162,11 @@ def record_to_article(record: Any, origin: Origin, number: int, size: int = 0, l
     usual = {n.lower() for n in ID_FIELDS + TITLE_FIELDS + TEXT_FIELDS + DATE_FIELDS + URL_FIELDS
              + SOURCE_FIELDS + AUTHOR_FIELDS}
     metadata = {k: v for k, v in merged.items() if k not in used and str(k).lower() not in usual}
+    problems = []
     if raw_date and date is None:
         metadata["date_raw"] = raw_date
+        shown = raw_date if len(raw_date) <= 40 else raw_date[:40] + "..."
+        problems.append(f"date {shown!r} is not a date this index can store; the article is kept, undated")
     return Article(
         key=f"{origin.key}#{doc_id}" if doc_id else f"{origin.key}#L{number}",
         path=origin.path,
@@ -163,6 +180,7 @@ def record_to_article(record: Any, origin: Origin, number: int, size: int = 0, l
         metadata=metadata,
         size=size,
         line=line,
+        problems=problems,
     )
 
 
