@@ -66,6 +66,18 @@ def run_writer(index: Path, corpus: Path, kill_after: float | None) -> int:
 def assert_consistent(index: Path, corpus: Path, complete: bool = False) -> None:
     """Invariants after any run; after a complete run also: exactly the folder's articles."""
     with Archive.open(index) as archive:
+        # First the index exactly as the kill left it: SQLite's own data must be whole,
+        # and a derived file may only be stale (recorded for an older data generation,
+        # or not yet written), never recorded as current and wrong.
+        as_left = archive.check()
+        stale = {file: (archive.settings.get(setting) or {}).get("generation") != archive.store.generation()
+                 for file, setting in (("the FAISS file", "faiss_file"), ("articles.faiss", "article_faiss_file"),
+                                       ("leads.faiss", "lead_faiss_file"))}
+        for problem in as_left["problems"]:
+            derived = next((file for file in stale if problem.startswith(file)), None)
+            if problem.startswith("FAISS ids differ"):
+                derived = "the FAISS file"
+            assert derived is not None and stale[derived], (problem, as_left["problems"])
         archive.search("profit", k=3)  # opening for a search rebuilds a stale FAISS file
         result = archive.check()
         assert result["ok"], result["problems"]
