@@ -211,7 +211,7 @@ def read_texts(source: Path) -> dict[str, str]:
     for line in git(source, "ls-tree", "-z", TEXT_TREE).split(b"\0"):
         if line:
             meta, name = line.split(b"\t", 1)
-            mode, kind, oid = meta.split()
+            _mode, kind, oid = meta.split()
             if kind == b"blob" and name.endswith(b".txt"):
                 entries.append((name[:-4].decode("utf-8"), oid.decode()))
     out = git(source, "cat-file", "--batch", data="".join(f"{oid}\n" for _, oid in entries).encode())
@@ -272,6 +272,9 @@ def fix_mojibake(text: str) -> str:
 
 
 def clean_body(text: str) -> str:
+    # "â€" + a replacement character is a right double quote whose last byte (0x9D)
+    # Windows-1252 does not define, so the export lost it; it can only have been "”".
+    text = text.replace("\u00e2\u20ac\ufffd", "\u201d")
     text = fix_mojibake(text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
@@ -365,7 +368,7 @@ def build(source: Path, out: Path, max_docs: int, per_query: int, seed: int, wit
     rest = [u for u in pool if u not in taken]
     rng.shuffle(rest)
     chosen.extend(rest[:max(0, max_docs - len(chosen))])
-    chosen = chosen[:max_docs] if len(chosen) > max_docs else chosen
+    chosen = chosen[:max_docs]
 
     dates = {u: article_date(categories[u]) for u in chosen}
     chosen.sort(key=lambda u: (dates[u] or "9999", u))

@@ -1,5 +1,10 @@
 """Retrieval quality on a BEIR-format task (corpus.jsonl, queries.jsonl, qrels/test.tsv),
-scored at article level: MRR@10, nDCG@10, Recall@1/10/100."""
+scored at article level: MRR@10, nDCG@10, P@10, Recall@1/10/100.
+
+A task may also judge the articles of a folder indexed as it is (any formats): its
+`task.json` names the folder (`{"corpus": "../../corpus"}`, relative to the task) and
+its qrels name articles by their key relative to that folder (`a/b.txt`,
+`feed.jsonl#id`)."""
 
 from __future__ import annotations
 
@@ -25,13 +30,21 @@ class Task:
     corpus: Path
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
+    keyed_under: Path | None = None  # judged by article key relative to this folder
 
 
 def load_task(folder: str | Path, split: str = "test") -> Task:
     root = Path(folder).expanduser()
     corpus, queries_file, qrels_file = root / "corpus.jsonl", root / "queries.jsonl", root / "qrels" / f"{split}.tsv"
+    keyed_under = None
+    if (root / "task.json").is_file():
+        try:
+            described = json.loads(_text_lines_joined(root / "task.json"))
+            corpus = keyed_under = (root / described["corpus"]).resolve()
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise InputError(f"{root / 'task.json'} does not name a corpus folder") from None
     for required in (corpus, queries_file, qrels_file):
-        if not required.is_file():
+        if not required.exists():
             raise InputError(f"not a BEIR task folder: {required} is missing")
     queries: dict[str, str] = {}
     for number, line in enumerate(_text_lines(queries_file), start=1):
@@ -52,7 +65,11 @@ def load_task(folder: str | Path, split: str = "test") -> Task:
         except ValueError:
             raise InputError(f"{qrels_file}:{number}: the score '{row[2][:20]}' is not a number") from None
         qrels.setdefault(row[0], {})[row[1]] = int(score)
-    return Task(root.name, corpus, queries, qrels)
+    return Task(root.name, corpus, queries, qrels, keyed_under)
+
+
+def _text_lines_joined(path: Path) -> str:
+    return "\n".join(_text_lines(path))
 
 
 def _text_lines(path: Path) -> list[str]:
@@ -80,6 +97,12 @@ def ndcg(ranking: Sequence[str], relevant: dict[str, int], cutoff: int = 10) -> 
     return dcg / idcg if idcg else 0.0
 
 
+def precision(ranking: Sequence[str], relevant: dict[str, int], cutoff: int = 10) -> float:
+    """Share of the first `cutoff` places held by relevant articles (an empty place counts
+    as not relevant, as in trec_eval)."""
+    return sum(1 for doc in ranking[:cutoff] if relevant.get(doc, 0) > 0) / cutoff
+
+
 def recall(ranking: Sequence[str], relevant: dict[str, int], cutoff: int) -> float:
     wanted = {doc for doc, g in relevant.items() if g > 0}
     return len(wanted & set(ranking[:cutoff])) / len(wanted) if wanted else 0.0
@@ -93,6 +116,7 @@ def score_rankings(rankings: dict[str, list[str]], qrels: dict[str, dict[str, in
     metrics: dict[str, float] = {
         "mrr@10": sum(reciprocal_rank(rankings[q], qrels[q]) for q in judged),
         "ndcg@10": sum(ndcg(rankings[q], qrels[q]) for q in judged),
+        "p@10": sum(precision(rankings[q], qrels[q]) for q in judged),
     }
     for cutoff in CUTOFFS:
         metrics[f"recall@{cutoff}"] = sum(recall(rankings[q], qrels[q], cutoff) for q in judged)
@@ -112,14 +136,18 @@ def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
     for number, query_id in enumerate(searchable):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
                                query_vector=vectors[number] if vectors is not None else None, **options)
-        rankings[query_id] = [doc_id for hit in hits for doc_id in hit_ids(hit)]
+        rankings[query_id] = [doc_id for hit in hits for doc_id in hit_ids(hit, task.keyed_under)]
     return rankings, time.perf_counter() - started
 
 
-def hit_ids(hit: Hit) -> list[str]:
+def hit_ids(hit: Hit, keyed_under: Path | None = None) -> list[str]:
     """The ids a hit stands for in a ranking: itself and its syndicated copies (same
-    text, other ids), in key order, whatever the task's judgements say about them."""
+    text, other ids), in key order, whatever the task's judgements say about them. For
+    a task keyed by article key, the keys relative to its corpus folder."""
     articles = sorted((hit.article, *hit.copies), key=lambda article: article.key)
+    if keyed_under is not None:
+        prefix = str(keyed_under) + "/"
+        return [a.key[len(prefix):] if a.key.startswith(prefix) else a.key for a in articles]
     return [article.doc_id or str(article.id) for article in articles]
 
 

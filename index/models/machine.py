@@ -64,3 +64,16 @@ def peak(precision: str = "fp32") -> tuple[float, str] | None:
     lanes, isa = (16, "AVX-512") if "avx512f" in flags else (8, "AVX2") if "avx2" in flags else (4, "SSE")
     gflops = cores * FMA_UNITS * lanes * 2 * ghz
     return gflops, f"{cores} cores x {FMA_UNITS} FMA x {lanes} lanes ({isa}) x 2 x {ghz:.2f} GHz"
+
+
+# The flags that decide which kernels the model's matrix products can use.
+SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_int8")
+
+
+def cpu_description() -> str:
+    """The CPU's model name and its speed-relevant flags, for benchmark output:
+    e.g. "Intel(R) Xeon(R) Processor, 2 CPUs, flags avx2 fma avx512f amx_bf16"."""
+    flags = cpu_flags()
+    model = _cpuinfo().get("model name", "unknown CPU")
+    shown = " ".join(flag for flag in SPEED_FLAGS if flag in flags) or "unknown"
+    return f"{model}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} CPUs, flags {shown}"
