@@ -38,8 +38,20 @@ def stream_encoding(head: bytes) -> str:
 
 
 def looks_binary(head: bytes) -> bool:
-    """NUL bytes near the start, outside UTF-16, mean the file is not text."""
-    return b"\x00" in head[:4096] and not head.startswith(UTF16_BOMS)
+    """Whether the first bytes of a file say it is not text: NUL bytes (outside UTF-16)
+    among many control bytes or bytes that are not UTF-8. A stray NUL in a text file
+    (one field of a table) is that field's problem, not a reason to drop the file."""
+    sample = head[:4096]
+    if b"\x00" not in sample or sample.startswith(UTF16_BOMS):
+        return False
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 13))
+    if controls * 10 > len(sample):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)  # a cut character at the end is fine
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 class _Prefixed(io.RawIOBase):
