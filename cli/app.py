@@ -21,6 +21,12 @@ from . import render
 if TYPE_CHECKING:
     from .. import Archive
 
+def one_line(message: str) -> str:
+    """An error message as one line: control characters from what the user typed (a
+    newline, a carriage return) are shown escaped, not obeyed."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
+
+
 # The click exceptions Typer raises (Typer 0.28 carries its own copy of click, older
 # versions use the click package): found through the one Typer exports.
 _CLICK = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
@@ -40,13 +46,13 @@ class OneLineErrors(TyperGroup):
             message = error.format_message()
             if message:  # else the help was shown (no arguments at all)
                 command = error.ctx.command_path if error.ctx else "newssearch"
-                typer.echo(f"Error: {message} (see '{command} --help')", err=True)
+                typer.echo(f"Error: {one_line(message)} (see '{command} --help')", err=True)
             sys.exit(error.exit_code)
         except typer.Abort:
             typer.echo("Interrupted; everything committed so far is kept.", err=True)
             sys.exit(130)
         except ClickException as error:
-            typer.echo(f"Error: {error.format_message()}", err=True)
+            typer.echo(f"Error: {one_line(error.format_message())}", err=True)
             sys.exit(error.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -91,7 +97,7 @@ def reports_errors(command: F) -> F:
         except NewssearchError as error:
             if os.environ.get("NEWSSEARCH_DEBUG"):
                 raise
-            typer.echo(f"Error: {error}", err=True)
+            typer.echo(f"Error: {one_line(str(error))}", err=True)
             raise typer.Exit(code=1) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted; everything committed so far is kept.", err=True)

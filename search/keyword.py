@@ -12,16 +12,20 @@ if TYPE_CHECKING:
     from ..index.storage.store import Store
     from .filters import Filter
 
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 MAX_TERMS = 64
 
 
 def query_terms(text: str) -> list[str]:
-    """Distinct lower-cased words of a query, in order."""
+    """Distinct lower-cased words of a query, in order; a hyphenated word gives its
+    parts and the parts joined ("build-up": build, up, buildup), which the keyword
+    index holds for every hyphenated word of the text too."""
     terms: list[str] = []
     for word in WORD.findall(text.lower()):
-        if word not in terms:
-            terms.append(word)
+        parts = word.split("-")
+        for term in parts + (["".join(parts)] if len(parts) > 1 else []):
+            if term not in terms:
+                terms.append(term)
     return terms[:MAX_TERMS]
 
 

@@ -3,9 +3,31 @@ MATCH expression without importing numpy or sqlite-utils (the command line's sta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# A word written with hyphens: build-up, cease-fire, e-mail, covid-19, state-of-the-art.
+COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+
+
+def joined_compounds(text: str) -> list[str]:
+    """Each hyphenated word of the text written without its hyphens ("build-up" ->
+    "buildup"), once each. FTS5 reads "build-up" as the two words "build" and "up";
+    with these beside them, "buildup" finds "build-up" and the other way round."""
+    found: list[str] = []
+    for match in COMPOUND.finditer(text):
+        joined = match.group(0).replace("-", "").lower()
+        if joined not in found:
+            found.append(joined)
+    return found
+
+
+def searchable(text: str) -> str | None:
+    """What the keyword index holds for a paragraph when it differs from the text:
+    the text and its hyphenated words joined up; None when it has none."""
+    joined = joined_compounds(text) if "-" in text else []
+    return f"{text}\n{' '.join(joined)}" if joined else None
 
 
 def match_expression(terms: Sequence[str]) -> str | None:

@@ -15,6 +15,7 @@ import numpy as np
 import sqlite_utils
 
 from ..linalg import unit_rows
+from .fts import searchable
 
 
 def body_hash(paragraphs: Sequence[str]) -> str | None:
@@ -29,7 +30,8 @@ def write_article_text(db: sqlite_utils.Database, article_id: int) -> None:
         "SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position, part", [article_id])]
     db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
     if texts:
-        db.execute("INSERT INTO articles_fts (rowid, text) VALUES (?, ?)", [article_id, "\n\n".join(texts)])
+        text = "\n\n".join(texts)
+        db.execute("INSERT INTO articles_fts (rowid, text) VALUES (?, ?)", [article_id, searchable(text) or text])
 
 
 def write_article_vector(db: sqlite_utils.Database, article_id: int, dimension: int) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from ...errors import IndexFormatError
-from .fts import FTS_TOKENIZER
+from .fts import FTS_TOKENIZER, searchable
 from .rows import body_hash, now, write_article_text, write_article_vector
 
 
@@ -97,6 +97,33 @@ def _m006_generation_triggers(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE articles SET needs_reindex = 1 WHERE content_hash = '' AND needs_reindex = 0")
 
 
+def _m007_compound_words(db: sqlite_utils.Database) -> None:
+    """The keyword index of paragraphs also holds each hyphenated word joined up
+    (`paragraphs.search_text`, NULL when that is the text itself), through the view
+    `paragraphs_search`; so does the article-level index."""
+    for trigger in ("paragraphs_ai", "paragraphs_ad", "paragraphs_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS paragraphs_fts")
+    if "search_text" not in db["paragraphs"].columns_dict:
+        db.execute("ALTER TABLE paragraphs ADD COLUMN search_text TEXT")
+    rows = db.execute("SELECT id, text FROM paragraphs WHERE instr(text, '-') > 0").fetchall()
+    db.conn.executemany("UPDATE paragraphs SET search_text = ? WHERE id = ?",
+                        [(searchable(text), paragraph_id) for paragraph_id, text in rows])
+    db.execute("CREATE VIEW IF NOT EXISTS paragraphs_search AS "
+               "SELECT id, coalesce(search_text, text) AS text FROM paragraphs")
+    db.execute(f"CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, tokenize='{FTS_TOKENIZER}', "
+               "content='paragraphs_search', content_rowid='id')")
+    insert = "INSERT INTO paragraphs_fts (rowid, text) VALUES (new.id, coalesce(new.search_text, new.text));"
+    delete = ("INSERT INTO paragraphs_fts (paragraphs_fts, rowid, text) "
+              "VALUES ('delete', old.id, coalesce(old.search_text, old.text));")
+    db.execute(f"CREATE TRIGGER paragraphs_ai AFTER INSERT ON paragraphs BEGIN {insert} END")
+    db.execute(f"CREATE TRIGGER paragraphs_ad AFTER DELETE ON paragraphs BEGIN {delete} END")
+    db.execute(f"CREATE TRIGGER paragraphs_au AFTER UPDATE ON paragraphs BEGIN {delete} {insert} END")
+    db.execute("INSERT INTO paragraphs_fts (paragraphs_fts) VALUES ('rebuild')")
+    for (article_id,) in db.execute("SELECT rowid FROM articles_fts").fetchall():
+        write_article_text(db, article_id)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
@@ -104,6 +131,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("004_syndicated_copies", _m004_syndicated_copies),
     ("005_boilerplate", _m005_boilerplate),
     ("006_generation_triggers", _m006_generation_triggers),
+    ("007_compound_words", _m007_compound_words),
 ]
 
 

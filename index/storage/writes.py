@@ -12,6 +12,7 @@ import numpy as np
 import sqlite_utils
 
 from ..paragraphs import normalize_text
+from .fts import searchable
 from .rows import WrittenArticle, batches, body_hash, now, vector_blob, write_article_text, write_article_vector
 
 
@@ -84,8 +85,9 @@ class ArticleWrites:
         if original is None:
             for position, part, text, text_hash in paragraphs:
                 cursor = self.db.execute(
-                    "INSERT INTO paragraphs (article_id, position, part, text, text_hash) VALUES (?, ?, ?, ?, ?)",
-                    [article_id, position, part, text, text_hash],
+                    "INSERT INTO paragraphs (article_id, position, part, text, text_hash, search_text) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [article_id, position, part, text, text_hash, searchable(text)],
                 )
                 added.append(cursor.lastrowid)
         if dimension:
