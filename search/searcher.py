@@ -20,6 +20,7 @@ from ..index.models.embedders import Embedder
 from ..index.storage.rows import StoredArticle
 from ..index.storage.store import Store
 from ..index.storage.vectors import VectorIndex
+from .feedback import FEEDBACK_ARTICLES, coverage_factor, expanded_query, is_short, query_words
 from .filters import Filter
 from . import ties
 from .fusion import FUSIONS, MODES, NORMALISE_OVER, fuse
@@ -28,6 +29,8 @@ from .keyword import article_keyword_search, keyword_search, query_terms, term_p
 ARTICLE_LISTS = ("dense", "keyword", "lead")
 PARAGRAPHS_PER_HIT = 2
 MAX_RESULTS = 10_000  # per search: a result page, not an export
+FEEDBACK = False  # whether short queries get a second, feedback pass by default (feedback.py)
+COVERAGE = False  # whether short queries' articles are weighed by the share of their words they hold
 
 
 @dataclass
@@ -117,10 +120,14 @@ class Searcher:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", where: Filter | None = None,
                query_vector: np.ndarray | None = None, fusion: str = "scores",
-               article_lists: tuple[str, ...] = ARTICLE_LISTS) -> list[Hit]:
+               article_lists: tuple[str, ...] = ARTICLE_LISTS, feedback: bool | None = None,
+               coverage: bool | None = None) -> list[Hit]:
         """The k best articles. Hybrid mode fuses its lists by relative scores
         (default) or reciprocal ranks (fusion="rrf"); `article_lists` chooses which
-        whole-article lists join the paragraph ones (for measuring what each adds)."""
+        whole-article lists join the paragraph ones (for measuring what each adds);
+        `feedback` searches a short query's dense lists again and `coverage` weighs a
+        short query's articles by the share of its words they hold (feedback.py; None:
+        the defaults, FEEDBACK and COVERAGE)."""
         if mode not in MODES:
             raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         if fusion not in FUSIONS:
@@ -172,7 +179,26 @@ class Searcher:
         while depth < total and not all(len(r.articles()) >= k or len(r.paragraphs) < depth for r in lists):
             depth *= 4
             lists = self._retrieve(query, mode, depth, where, allowed, query_vector)
-        return self._fuse(lists, articles, k, fusion, query, mode)
+        short = mode == "hybrid" and is_short(query)
+        if short and (FEEDBACK if feedback is None else feedback):
+            lists, articles = self._second_pass(query_vector, lists, articles, article_lists, fusion, depth,
+                                                where, allowed)
+        covered = short and (COVERAGE if coverage is None else coverage)
+        return self._fuse(lists, articles, k, fusion, query, mode, covered)
+
+    def _second_pass(self, query_vector: np.ndarray, lists: list[_Ranked], articles: list[list[tuple[int, float]]],
+                     names: tuple[str, ...], fusion: str, depth: int, where: Filter,
+                     allowed: np.ndarray | None) -> tuple[list[_Ranked], list[list[tuple[int, float]]]]:
+        """The dense lists searched again with the query moved toward its best articles."""
+        _, scores = fuse([r.paragraphs for r in lists], articles, fusion)
+        candidates = list({a for ranked in lists for a in ranked.articles()})
+        order = self.store.article_order(candidates)
+        best = sorted(candidates, key=lambda a: (-scores[a], order.get(a, "")))[:FEEDBACK_ARTICLES]
+        _, vectors = self.store.article_vectors_of(best)
+        moved = expanded_query(query_vector, vectors)
+        by_name = self._article_vector_lists(moved, where, names, self.store)
+        articles = [by_name.get(name, old) for name, old in zip(names, articles)]
+        return [self._dense_paragraphs(moved, depth, allowed), *lists[1:]], articles
 
     def _side_lists(self, query: str, depth: int, where: Filter, names: tuple[str, ...],
                     query_vector: Future[np.ndarray], article_vectors: threading.Lock) -> _SideLists:
@@ -219,9 +245,22 @@ class Searcher:
             lists.append(keyword if keyword is not None else self._keyword_paragraphs(query, depth, where))
         return lists
 
+    def _covered(self, query: str, scores: dict[int, float], candidates: list[int]) -> dict[int, float]:
+        """Candidates' scores scaled by the share of the query's words each holds."""
+        words = query_words(query)
+        if not words:
+            return scores
+        held = dict.fromkeys(candidates, 0)
+        for variants in words:
+            for article_id in self.store.articles_containing(variants, candidates):
+                held[article_id] += 1
+        return {**scores, **{a: scores[a] * coverage_factor(held[a] / len(words)) for a in candidates}}
+
     def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,
-              fusion: str, query: str, mode: str) -> list[Hit]:
+              fusion: str, query: str, mode: str, covered: bool = False) -> list[Hit]:
         paragraph_scores, article_scores = fuse([r.paragraphs for r in lists], article_lists, fusion)
+        if covered:
+            article_scores = self._covered(query, article_scores, list({a for r in lists for a in r.articles()}))
         # Only articles with a matching paragraph are hits: the article-level list adds
         # evidence about them, not new results without a paragraph to show.
         candidates = sorted({a for ranked in lists for a in ranked.articles()}, key=lambda a: -article_scores[a])

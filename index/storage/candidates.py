@@ -10,7 +10,8 @@ from typing import Protocol
 import numpy as np
 import sqlite_utils
 
-from .fts import match_expression
+from .fts import match_expression, near_expression
+from .rows import batches
 
 
 class ArticleFilter(Protocol):
@@ -59,12 +60,12 @@ class Candidates:
             f"SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE {condition}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
-    def _bm25(self, terms: Sequence[str], columns: str, joins: str, table: str, limit: int,
+    def _bm25(self, terms: Sequence[str] | str, columns: str, joins: str, table: str, limit: int,
               where: ArticleFilter) -> list[tuple]:
         """Rows of `columns` for the FTS5 `table` (joined to the articles as `a`) matching
-        any of `terms`, best BM25 first, within the filter; a last column holds the
-        score (higher is better)."""
-        expression = match_expression(terms)
+        any of `terms` (or a ready FTS5 expression), best BM25 first, within the
+        filter; a last column holds the score (higher is better)."""
+        expression = terms if isinstance(terms, str) else match_expression(terms)
         if expression is None:
             return []
         condition, params = filter_sql(where)
@@ -74,7 +75,14 @@ class Candidates:
             [expression, *params, limit],
         ).fetchall()
 
-    def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
+    def bm25_near(self, words: Sequence[Sequence[str]], distance: int, limit: int,
+                  where: ArticleFilter) -> list[tuple[int, int, float]]:
+        """Like `bm25_paragraphs`, among paragraphs that hold all the words close together."""
+        expression = near_expression(words, distance)
+        return self.bm25_paragraphs(expression, limit, where) if expression else []
+
+    def bm25_paragraphs(self, terms: Sequence[str] | str, limit: int,
+                        where: ArticleFilter) -> list[tuple[int, int, float]]:
         """(paragraph id, article id, score) best first; score is BM25, higher is better."""
         if where.active:
             rows = self._bm25(terms, "p.id, p.article_id",
@@ -92,3 +100,16 @@ class Candidates:
         joins = "JOIN articles a ON a.id = articles_fts.rowid" if where.active else ""  # rowid is the article id
         rows = self._bm25(terms, "articles_fts.rowid", joins, "articles_fts", limit, where)
         return [(int(article_id), float(score)) for article_id, score in rows]
+
+    def articles_containing(self, terms: Sequence[str], article_ids: Sequence[int]) -> set[int]:
+        """Those of the given articles whose text holds any of `terms` (as FTS5 reads
+        them: stemmed, case and accents folded)."""
+        expression = match_expression(terms)
+        if expression is None or not article_ids:
+            return set()
+        found: set[int] = set()
+        for chunk, marks in batches(article_ids):
+            found.update(row[0] for row in self.db.execute(
+                f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+                [expression, *chunk]))
+        return found

@@ -24,10 +24,13 @@ def joined_compounds(text: str) -> list[str]:
 
 
 def searchable(text: str) -> str | None:
-    """What the keyword index holds for a paragraph when it differs from the text:
-    the text and its hyphenated words joined up; None when it has none."""
-    joined = joined_compounds(text) if "-" in text else []
-    return f"{text}\n{' '.join(joined)}" if joined else None
+    """What the keyword index holds for a paragraph when it differs from the text: the
+    text with each hyphenated word followed by its joined form ("build-up buildup of
+    troops", so the words near it stay near it); None when it has none."""
+    if "-" not in text:
+        return None
+    indexed, count = COMPOUND.subn(lambda match: f"{match.group(0)} {match.group(0).replace('-', '')}", text)
+    return indexed if count else None
 
 
 def match_expression(terms: Sequence[str]) -> str | None:
@@ -36,3 +39,15 @@ def match_expression(terms: Sequence[str]) -> str | None:
     if not terms:
         return None
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def near_expression(words: Sequence[Sequence[str]], distance: int) -> str | None:
+    """An FTS5 expression for paragraphs that hold every word within `distance` tokens
+    of each other; each word is given as the phrases any of which counts for it."""
+    if len(words) < 2:
+        return None
+    clauses = [[]]  # one NEAR group per choice of a phrase for each word
+    for variants in words:
+        clauses = [clause + [variant] for clause in clauses for variant in variants]
+    quoted = (" ".join('"' + phrase.replace('"', '""') + '"' for phrase in clause) for clause in clauses)
+    return " OR ".join(f"NEAR({group}, {distance})" for group in quoted)

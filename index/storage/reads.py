@@ -15,6 +15,7 @@ class SearchReads:
     """The reading half of `Store`."""
 
     db: sqlite_utils.Database
+    dimension: int
 
     def article(self, article_id: int) -> StoredArticle | None:
         rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
@@ -71,6 +72,16 @@ class SearchReads:
         cursor = self.db.execute("SELECT article_id, vector FROM article_vectors ORDER BY article_id")
         while rows := cursor.fetchmany(batch):
             yield unpack(rows, dimension)
+
+    def article_vectors_of(self, article_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(article ids, vectors) of the given articles that have a vector."""
+        rows: list[tuple[int, bytes]] = []
+        for chunk, marks in batches(article_ids):
+            rows += self.db.execute(f"SELECT article_id, vector FROM article_vectors WHERE article_id IN ({marks})",
+                                    chunk).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), dtype=np.float32)
+        return unpack(rows, len(rows[0][1]) // 4)
 
     def lead_vectors(self, dimension: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(article ids, vectors) of each article's lead: its first paragraph after the headline."""
