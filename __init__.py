@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .search.fusion import FUSIONS, MODES
     from .search.keyword import term_pattern as highlight_pattern
     from .search.searcher import Hit, ParagraphHit
+    from .search.shapes import article_json
 
 # Imported when first used, so that `import newssearch.cli` (the command line) can
 # start work before numpy and FAISS load: name -> (module, its name there).
@@ -50,6 +51,7 @@ _LAZY = {
     "FUSIONS": (".search.fusion", "FUSIONS"),
     "highlight_pattern": (".search.keyword", "term_pattern"),
     "compare_evaluations": (".search.evaluate", "compare"),
+    "article_json": (".search.shapes", "article_json"),
     "load_saved_evaluation": (".search.evaluate", "load_saved"),
 }
 
@@ -65,7 +67,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Archive", "default_index_dir", "INDEX_ENV", "Hit", "ParagraphHit", "IndexReport", "ReadOptions", "MODES",
-    "FUSIONS", "highlight_pattern", "compare_evaluations", "load_saved_evaluation",
+    "FUSIONS", "highlight_pattern", "compare_evaluations", "load_saved_evaluation", "article_json",
     "NewssearchError", "InputError", "IndexNotFoundError", "IndexFormatError", "ModelError",
     "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError", "IndexWriteError",
 ]

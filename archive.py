@@ -68,6 +68,7 @@ class Archive:
         self._light_model_checked = False
         self._lock = WriteLock(directory)
         self._derived: DerivedFiles | None = None
+        self._loaded_generation: int | None = None
         self.notices: list[str] = []
 
     # opening ----------------------------------------------------------------------------
@@ -195,6 +196,15 @@ class Archive:
     @property
     def settings(self) -> dict[str, Any]:
         return self.store.settings()
+
+    def refresh(self) -> None:
+        """Let go of the vector indexes loaded for data that a writer has changed since
+        (a long-lived reader, such as the web server, calls this before each search;
+        the next search loads them for the data as committed now)."""
+        generation = self.store.generation()
+        if generation != self._loaded_generation:
+            self._vectors = self._article_vectors = self._lead_vectors = None
+            self._loaded_generation = generation
 
     @property
     def derived(self) -> DerivedFiles:

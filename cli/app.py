@@ -207,7 +207,9 @@ def show_command(
     with _open(index) as archive:
         article, paragraphs = archive.article(article_id)
     if as_json:
-        typer.echo(render.json_line({**article.__dict__, "paragraphs": [p.__dict__ for p in paragraphs]}))
+        from .. import article_json
+
+        typer.echo(render.json_line(article_json(article, paragraphs)))
         return
     typer.echo(typer.style(article.title or "(untitled)", bold=True))
     facts = [f for f in (article.date, article.source, article.author, article.url) if f]

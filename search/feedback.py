@@ -23,8 +23,8 @@ from ..index.linalg import unit_rows
 from .keyword import DISPLAY_STOPWORDS, WORD
 
 SHORT_QUERY_WORDS = 4  # a query of at most this many words gets feedback
-FEEDBACK_ARTICLES = 10  # the best articles of the first pass that make the centroid
-FEEDBACK_WEIGHT = 0.5  # the centroid's weight against the query's (Rocchio's beta over alpha)
+FEEDBACK_ARTICLES = 3  # the best articles of the first pass that make the centroid
+FEEDBACK_WEIGHT = 1.0  # the centroid's weight against the query's (Rocchio's beta over alpha)
 COVERAGE_WEIGHT = 0.5  # how much of a short query's article score rides on holding its words
 
 

@@ -20,6 +20,10 @@ MODES = ("hybrid", "semantic", "keyword")  # dense and keyword fused; dense alon
 FUSIONS = ("scores", "rrf")
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 NORMALISE_OVER = 100  # candidates of each list that span the [0, 1] scale
+# In score fusion an article scores, in each paragraph list, its best paragraph plus
+# this share of its second best: an article with two matching paragraphs is more likely
+# about the query than one with a single matching sentence (docs/quality.md).
+SECOND_PARAGRAPH = 0.2
 
 
 def _scaled(scores: Sequence[float], lists: int) -> list[float]:
@@ -42,6 +46,20 @@ def _best_per_article(candidates: ParagraphCandidates) -> list[tuple[int, float]
     return list(best.items())
 
 
+def _rolled_up(candidates: ParagraphCandidates) -> list[tuple[int, float]]:
+    """Articles scored by their best paragraph plus SECOND_PARAGRAPH of their second
+    best (in the list), best first."""
+    best: dict[int, float] = {}
+    second: dict[int, float] = {}
+    for _, article, score in candidates:
+        if article not in best:
+            best[article] = score
+        elif article not in second:
+            second[article] = score
+    scored = [(article, score + SECOND_PARAGRAPH * second.get(article, 0.0)) for article, score in best.items()]
+    return sorted(scored, key=lambda item: -item[1])  # stable: equal scores keep the list's order
+
+
 def single(candidates: ParagraphCandidates) -> Scores:
     """One retriever: its own scores; an article scores as its best paragraph."""
     return {pid: score for pid, _, score in candidates}, dict(_best_per_article(candidates))
@@ -51,15 +69,15 @@ def relative_scores(paragraph_lists: Sequence[ParagraphCandidates],
                     article_lists: Sequence[ArticleCandidates] = ()) -> Scores:
     """Each list's scores scaled to [0, 1] and averaged with equal weights (a candidate
     missing from a list gets 0 there). An article's score averages its best paragraph
-    in each paragraph list and its score in each article list. Unlike rank fusion this
-    keeps how far ahead a candidate is."""
+    in each paragraph list (plus a share of its second best: `_rolled_up`) and its score
+    in each article list. Unlike rank fusion this keeps how far ahead a candidate is."""
     paragraphs: dict[int, float] = {}
     for candidates in paragraph_lists:
         if candidates:
             scaled = _scaled([score for *_, score in candidates], len(paragraph_lists))
             for (pid, _, _), value in zip(candidates, scaled):
                 paragraphs[pid] = paragraphs.get(pid, 0.0) + value
-    per_article = [_best_per_article(c) for c in paragraph_lists] + [list(a) for a in article_lists]
+    per_article = [_rolled_up(c) for c in paragraph_lists] + [list(a) for a in article_lists]
     articles: dict[int, float] = {}
     for candidates in per_article:
         if candidates:

@@ -22,6 +22,7 @@ from ..index.storage.store import Store
 from ..index.storage.vectors import VectorIndex
 from .feedback import FEEDBACK_ARTICLES, coverage_factor, expanded_query, is_short, query_words
 from .filters import Filter
+from .shapes import HitJSON, copy_json
 from . import ties
 from .fusion import FUSIONS, MODES, NORMALISE_OVER, fuse
 from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
@@ -52,7 +53,7 @@ class Hit:
     paragraphs: list[ParagraphHit]
     copies: list[StoredArticle] = field(default_factory=list)  # the same story published elsewhere
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> HitJSON:
         a = self.article
         return {
             "rank": self.rank, "score": round(self.score, 6), "id": a.id, "doc_id": a.doc_id,
@@ -60,8 +61,7 @@ class Hit:
             "path": a.path,
             "paragraphs": [{"id": p.id, "position": p.position, "part": p.part, "score": round(p.score, 6),
                             "text": p.text} for p in self.paragraphs],
-            "also_published_by": [{"id": c.id, "doc_id": c.doc_id, "title": c.title, "date": c.date,
-                                   "source": c.source, "url": c.url, "path": c.path} for c in self.copies],
+            "also_published_by": [copy_json(c) for c in self.copies],
         }
 
 
@@ -93,13 +93,15 @@ _workers_lock = threading.Lock()
 
 
 def _background() -> ThreadPoolExecutor:
-    """The thread that ranks hybrid mode's side lists: one per process (a forked child
-    does not inherit the parent's thread, so it gets its own)."""
+    """The threads that rank hybrid mode's side lists, one pool per process (a forked
+    child does not inherit the parent's threads, so it gets its own)."""
     pid = os.getpid()
     with _workers_lock:
         if pid not in _workers:
             _workers.clear()
-            _workers[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newssearch-search")
+            # One per core: a server's concurrent searches each need one (a single
+            # worker would make them take turns).
+            _workers[pid] = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="newssearch-search")
         return _workers[pid]
 
 

@@ -1,0 +1,79 @@
+"""The JSON shapes of results, defined once: the command line's `--json`, the web API
+(and its OpenAPI schema) and the page all use these."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from typing_extensions import TypedDict  # pydantic (the web API's schema) needs this one before Python 3.12
+
+from ..index.storage.rows import Paragraph, StoredArticle
+
+
+class ParagraphJSON(TypedDict):
+    id: int
+    position: int  # 0 is the headline, 1 the first paragraph
+    part: int  # the window of a paragraph too long for the model, from 0
+    score: float
+    text: str
+
+
+class CopyJSON(TypedDict):
+    id: int
+    doc_id: Optional[str]
+    title: Optional[str]
+    date: Optional[str]
+    source: Optional[str]
+    url: Optional[str]
+    path: str
+
+
+class HitJSON(TypedDict):
+    rank: int
+    score: float
+    id: int
+    doc_id: Optional[str]
+    title: Optional[str]
+    date: Optional[str]
+    source: Optional[str]
+    url: Optional[str]
+    author: Optional[str]
+    path: str
+    paragraphs: list[ParagraphJSON]
+    also_published_by: list[CopyJSON]  # syndicated copies: the same text, stored once
+
+
+class ArticleParagraphJSON(TypedDict):
+    id: int
+    article_id: int
+    position: int
+    part: int
+    text: str
+
+
+class ArticleJSON(TypedDict):
+    id: int
+    key: str
+    doc_id: Optional[str]
+    title: Optional[str]
+    date: Optional[str]
+    source: Optional[str]
+    url: Optional[str]
+    author: Optional[str]
+    path: str
+    metadata: dict[str, Any]
+    copy_of: Optional[int]
+    paragraphs: list[ArticleParagraphJSON]
+
+
+def copy_json(article: StoredArticle) -> CopyJSON:
+    return {"id": article.id, "doc_id": article.doc_id, "title": article.title, "date": article.date,
+            "source": article.source, "url": article.url, "path": article.path}
+
+
+def article_json(article: StoredArticle, paragraphs: list[Paragraph]) -> ArticleJSON:
+    return {"id": article.id, "key": article.key, "doc_id": article.doc_id, "title": article.title,
+            "date": article.date, "source": article.source, "url": article.url, "author": article.author,
+            "path": article.path, "metadata": article.metadata, "copy_of": article.copy_of,
+            "paragraphs": [{"id": p.id, "article_id": p.article_id, "position": p.position, "part": p.part,
+                            "text": p.text} for p in paragraphs]}

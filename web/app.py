@@ -1,0 +1,159 @@
+"""The FastAPI app: a read-only JSON API over one archive, its OpenAPI schema and docs
+at /docs, and the search page at /. Everything the page needs is served from here
+(no CDN); no endpoint writes to the index."""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+from typing_extensions import TypedDict
+
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParameter
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import ArticleNotFoundError, IndexNotFoundError, NewssearchError, article_json
+from ..search.shapes import ArticleJSON, HitJSON
+from .pool import ArchivePool
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_RESULTS = 100  # per request
+MAX_QUERY_CHARS = 1000
+MAX_BODY_BYTES = 16 * 1024  # the API reads no bodies; anything larger is refused at once
+
+Mode = Literal["hybrid", "semantic", "keyword"]
+Fusion = Literal["scores", "rrf"]
+
+
+class SearchJSON(TypedDict):
+    query: str
+    mode: str
+    hits: list[HitJSON]
+
+
+class StatsJSON(TypedDict):
+    index: str
+    articles: int
+    paragraphs: int
+    vectors: int
+    sources: int
+    first_date: Optional[str]
+    last_date: Optional[str]
+    model: Optional[str]
+    dimension: Optional[int]
+    normalized: Optional[bool]
+    created_at: Optional[str]
+    size_bytes: int
+
+
+class ErrorJSON(TypedDict):
+    error: str
+
+
+def _version() -> str:
+    try:
+        return version("newssearch")
+    except PackageNotFoundError:  # pragma: no cover - a source tree
+        return "unknown"
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None = None) -> FastAPI:
+    """The app for the index at `index` (default: the user's index), for uvicorn or any
+    ASGI server. Opening fails at once (IndexNotFoundError) when there is no index."""
+    if pool is None:
+        from .. import default_index_dir
+
+        pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
+    app = FastAPI(title="newssearch", version=_version(), docs_url=None, redoc_url=None,
+                  description="Search a news archive: the JSON shapes are those of `newssearch ... --json`.")
+    app.state.pool = pool
+    errors = {400: {"model": ErrorJSON}, 404: {"model": ErrorJSON}, 422: {"model": ErrorJSON}}
+
+    @app.middleware("http")
+    async def refuse_bodies(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return error(413, f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        return await call_next(request)
+
+    @app.exception_handler(NewssearchError)
+    async def library_error(request: Request, exc: NewssearchError) -> JSONResponse:
+        status = 404 if isinstance(exc, (ArticleNotFoundError, IndexNotFoundError)) else 400
+        return error(status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("query", "path"))
+        message = f"{where}: {first.get('msg', 'invalid value')}" if where else first.get("msg", "invalid request")
+        return JSONResponse({"error": message, "detail": jsonable_encoder(exc.errors())}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - a bug
+        return error(500, "internal error: the server's log has the details")
+
+    @app.get("/api/search", response_model=SearchJSON, responses=errors, summary="Search the archive")
+    def search(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What to search for.")],
+        k: Annotated[int, Query(ge=1, le=MAX_RESULTS, description="Number of articles.")] = 10,
+        mode: Mode = "hybrid",
+        fusion: Fusion = "scores",
+        since: Annotated[Optional[str], Query(max_length=40, description="YYYY-MM-DD, inclusive.")] = None,
+        until: Annotated[Optional[str], Query(max_length=40, description="YYYY-MM-DD, inclusive.")] = None,
+        source: Annotated[list[str], Query(max_length=200, description="Substring of the source (repeatable).")] = [],  # noqa: B006 - FastAPI copies it
+    ) -> SearchJSON:
+        archive = pool.archive()
+        hits = archive.search(q, k=k, mode=mode, since=since or None, until=until or None,
+                              sources=[s for s in source if s.strip()] or None, fusion=fusion)
+        return {"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits]}
+
+    @app.get("/api/articles/{article_id}", response_model=ArticleJSON, responses=errors,
+             summary="One article with its paragraphs (by id, or by its own document id)")
+    def article(article_id: Annotated[str, PathParameter(max_length=500)]) -> ArticleJSON:
+        found, paragraphs = pool.archive().article(article_id)
+        return article_json(found, paragraphs)
+
+    @app.get("/api/stats", response_model=StatsJSON, responses=errors, summary="Counts, model and size")
+    def stats() -> StatsJSON:
+        return pool.archive().stats()  # type: ignore[return-value]
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="newssearch API",
+                                   swagger_js_url="/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/swagger/swagger-ui.css", swagger_favicon_url="/static/favicon.svg")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    swagger = _swagger_files()
+    if swagger is not None:
+        app.mount("/swagger", StaticFiles(directory=swagger), name="swagger")
+    return app
+
+
+def _swagger_files() -> Path | None:
+    """Swagger UI's files from the swagger-ui-bundle package, so /docs needs no CDN."""
+    try:
+        import swagger_ui_bundle
+    except ImportError:  # pragma: no cover - a dependency; /docs then has no styles
+        return None
+    return Path(swagger_ui_bundle.swagger_ui_path)
