@@ -4,6 +4,7 @@ at /docs, and the search page at /. Everything the page needs is served from her
 
 from __future__ import annotations
 
+import datetime
 import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -114,12 +115,13 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
         k: Annotated[int, Query(ge=1, le=MAX_RESULTS, description="Number of articles.")] = 10,
         mode: Mode = "hybrid",
         fusion: Fusion = "scores",
-        since: Annotated[Optional[str], Query(max_length=40, description="YYYY-MM-DD, inclusive.")] = None,
-        until: Annotated[Optional[str], Query(max_length=40, description="YYYY-MM-DD, inclusive.")] = None,
+        since: Annotated[Optional[datetime.date], Query(description="Only articles dated on or after this day.")] = None,
+        until: Annotated[Optional[datetime.date], Query(description="Only articles dated on or before this day.")] = None,
         source: Annotated[list[str], Query(max_length=200, description="Substring of the source (repeatable).")] = [],  # noqa: B006 - FastAPI copies it
     ) -> SearchJSON:
         archive = pool.archive()
-        hits = archive.search(q, k=k, mode=mode, since=since or None, until=until or None,
+        hits = archive.search(q, k=k, mode=mode, since=since.isoformat() if since else None,
+                              until=until.isoformat() if until else None,
                               sources=[s for s in source if s.strip()] or None, fusion=fusion)
         return {"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits]}
 

@@ -1,0 +1,131 @@
+"""The web API in-process (no network): the same answers and JSON shapes as the command
+line, JSON errors, limits, read-only, and new batches picked up without a restart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from newssearch import Archive
+from newssearch.cli.app import app as cli
+from newssearch.testing.fake import SLOW_WRITER
+from newssearch.web import create_app
+
+
+@pytest.fixture
+def client(corpus, isolated):
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    app = create_app(isolated)
+    with TestClient(app) as client:
+        yield client
+    app.state.pool.close()
+
+
+def test_search_answers_as_the_command_line_does(client):
+    response = client.get("/api/search", params={"q": "troops border", "k": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] == "troops border" and body["mode"] == "hybrid"
+    printed = CliRunner().invoke(cli, ["query", "troops border", "-k", "3", "--json"])
+    assert [json.loads(line) for line in printed.stdout.splitlines()] == body["hits"]
+    assert set(body["hits"][0]) == {"rank", "score", "id", "doc_id", "title", "date", "source", "url", "author",
+                                    "path", "paragraphs", "also_published_by"}
+
+
+def test_filters_modes_and_several_sources(client):
+    hits = client.get("/api/search", params={"q": "troops", "since": "2022-01-15", "mode": "keyword"}).json()["hits"]
+    assert hits and all(hit["date"] >= "2022-01-15" for hit in hits)
+    both = client.get("/api/search", params=[("q", "troops rates"), ("source", "wire"), ("source", "money")])
+    assert {hit["source"] for hit in both.json()["hits"]} <= {"Example Wire", "Money Times"}
+
+
+def test_an_article_and_stats_as_the_command_line_shows_them(client):
+    hit = client.get("/api/search", params={"q": "interest rates"}).json()["hits"][0]
+    article = client.get(f"/api/articles/{hit['id']}").json()
+    printed = CliRunner().invoke(cli, ["show", str(hit["id"]), "--json"])
+    assert article == json.loads(printed.stdout)
+    assert client.get(f"/api/articles/{article['doc_id']}").json()["id"] == article["id"]
+    stats = client.get("/api/stats").json()
+    assert stats["articles"] == 5 and stats["model"]
+
+
+@pytest.mark.parametrize("params, status, words", [
+    ({"q": "x", "k": 0}, 422, "k"),
+    ({"q": "x", "k": 101}, 422, "k"),
+    ({"q": ""}, 422, "q"),
+    ({"q": "x" * 1001}, 422, "q"),
+    ({}, 422, "q"),
+    ({"q": "?!"}, 400, "no words"),
+    ({"q": "x", "since": "2022-13-45"}, 422, "since"),
+    ({"q": "x", "since": "2022-03-01", "until": "2022-01-01"}, 400, "is after"),
+    ({"q": "x", "mode": "fuzzy"}, 422, "mode"),
+])
+def test_bad_requests_get_a_json_error(client, params, status, words):
+    response = client.get("/api/search", params=params)
+    assert response.status_code == status
+    assert words in response.json()["error"]
+
+
+def test_unknown_things_and_writes_get_json_errors(client):
+    assert client.get("/api/articles/987654").json() == {"error": f"no article with id '987654' in {client.app.state.pool.directory}"}
+    assert client.get("/api/articles/987654").status_code == 404
+    assert client.get("/nowhere").status_code == 404 and "error" in client.get("/nowhere").json()
+    for method in ("post", "put", "delete", "patch"):
+        response = getattr(client, method)("/api/search")
+        assert response.status_code == 405 and "error" in response.json()
+    big = client.get("/api/search", params={"q": "x"}, headers={"content-length": "100000"})
+    assert big.status_code == 413 and "limited" in big.json()["error"]
+    assert all(set(path_item) == {"get"} for path_item in client.get("/openapi.json").json()["paths"].values())
+
+
+def test_no_cors_and_everything_served_locally(client):
+    response = client.get("/api/search", params={"q": "troops"}, headers={"Origin": "http://elsewhere.example"})
+    assert "access-control-allow-origin" not in response.headers
+    page = client.get("/").text
+    docs = client.get("/docs").text
+    for html in (page, docs):
+        assert "http://" not in html.replace("http://{", "") and "https://" not in html, "no CDN"
+    for asset in ("/static/app.js", "/static/style.css", "/swagger/swagger-ui-bundle.js", "/swagger/swagger-ui.css"):
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_new_batches_are_searched_without_a_restart(client, tmp_path):
+    assert client.get("/api/search", params={"q": "zeppelin airship", "mode": "keyword"}).json()["hits"] == []
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "zeppelin.txt").write_text("Zeppelin returns\n\nA zeppelin airship flew over the city today.",
+                                        encoding="utf-8")
+    with Archive.open(client.app.state.pool.directory) as writer:
+        writer.index([extra])
+    hits = client.get("/api/search", params={"q": "zeppelin airship"}).json()["hits"]
+    assert [hit["title"] for hit in hits][:1] == ["Zeppelin returns"]
+
+
+def test_answers_while_an_index_run_writes(client, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(60):
+        (folder / f"{n:02}.txt").write_text(f"Harbour report {n}\n\nShips number {n} came into the harbour.",
+                                            encoding="utf-8")
+    directory = client.app.state.pool.directory
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(directory), str(folder), "0.02"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    statuses, seen = [], set()
+    deadline = time.monotonic() + 60
+    while writer.poll() is None and time.monotonic() < deadline:
+        response = client.get("/api/search", params={"q": "harbour ships", "k": 100})
+        statuses.append(response.status_code)
+        seen.add(sum(1 for hit in response.json().get("hits", []) if hit["title"].startswith("Harbour report")))
+    out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0, err
+    assert statuses and set(statuses) == {200}
+    assert len(seen) > 1, "the batches committed during the run were searched as they came"
+    final = client.get("/api/search", params={"q": "harbour ships", "k": 100}).json()["hits"]
+    assert sum(1 for hit in final if hit["title"].startswith("Harbour report")) == 60

@@ -1,0 +1,40 @@
+"""Running the app with uvicorn: what `newssearch serve` does."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import InputError, default_index_dir
+from .app import create_app
+from .pool import ArchivePool
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def serve(index: str | os.PathLike | None, host: str, port: int, say: Callable[[str], None] = print) -> None:
+    """Open the index, bind the address, and serve until interrupted."""
+    import uvicorn
+
+    pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
+    pool.warm_up()
+    for notice in pool.notices:
+        say(f"Note: {notice}")
+    try:
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                        reuse_port=False)
+    except OSError as error:
+        raise InputError(f"cannot listen on {host}:{port} ({error.strerror})") from None
+    bound = listener.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    if host not in LOOPBACK:
+        say(f"Note: listening on {host}: the archive is visible to every machine that can reach this one")
+    say(f"Serving {pool.directory} at http://{shown}:{bound}/ (API docs at /docs); Ctrl-C stops")
+    config = uvicorn.Config(create_app(pool=pool), log_level="warning", access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        pool.close()
+        listener.close()
