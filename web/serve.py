@@ -23,8 +23,7 @@ def serve(index: str | os.PathLike | None, host: str, port: int, say: Callable[[
     for notice in pool.notices:
         say(f"Note: {notice}")
     try:
-        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                                        reuse_port=False)
+        listener = listen(host, port)
     except OSError as error:
         raise InputError(f"cannot listen on {host}:{port} ({error.strerror})") from None
     bound = listener.getsockname()[1]
@@ -38,3 +37,20 @@ def serve(index: str | os.PathLike | None, host: str, port: int, say: Callable[[
     finally:
         pool.close()
         listener.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket. Made with the protocol named (IPPROTO_TCP), not 0 as
+    socket.create_server makes it: asyncio turns Nagle's algorithm off only on sockets
+    that say they are TCP, and with it on, every response waited 40 ms for the client's
+    delayed ACK between its headers and its body (benchmarks/serve_load.py)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+    except OSError:
+        listener.close()
+        raise
+    return listener

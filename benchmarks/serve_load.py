@@ -1,0 +1,169 @@
+"""Load on `newssearch serve`: latency and throughput with 1, 8 and 32 concurrent
+clients on loopback, and errors while `newssearch index` writes to the same index.
+
+    python benchmarks/serve_load.py --index DIR [--clients 1,8,32] [--seconds 15]
+                                    [--write-during FOLDER] [--warm 300]
+
+DIR is an index (e.g. the BBC set: `newssearch index ../shared/data/bbc/raw --index DIR`).
+First the library's own warm `Archive.search` is timed on the same queries, in this
+process (p50, for the cost of the HTTP layer). Then the server is started as a child
+process (`newssearch serve --port 0`), and a second child process drives it: each
+client is a thread with its own keep-alive HTTP connection sending hybrid searches one
+after another for --seconds (bounded in time and count), recording each latency and
+every non-200 answer or failed request. With --write-during FOLDER, 8 clients keep
+searching while `newssearch index FOLDER` adds those articles to the same index, until
+that run ends. Prints one JSON object, with the CPU it ran on.
+
+Everything talks to 127.0.0.1 only. The index is copied to a temporary folder first,
+so the write run leaves the given index as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+QUERIES = ["troop buildup at the border", "oil prices rise", "new mobile phone launch", "election campaign tax",
+           "football club manager sacked", "film wins award", "interest rates", "broadband internet",
+           "chancellor budget", "tennis open final"]
+MAX_REQUESTS_PER_CLIENT = 20_000
+
+CLIENT = r"""
+import http.client, json, sys, threading, time, urllib.parse
+port, clients, seconds, queries, limit = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5])
+results = [[] for _ in range(clients)]
+errors = [0] * clients
+start = threading.Barrier(clients + 1)
+
+def client(number):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start.wait()
+    deadline = time.monotonic() + seconds
+    sent = 0
+    while time.monotonic() < deadline and sent < limit:
+        query = queries[(number + sent) % len(queries)]
+        began = time.perf_counter()
+        try:
+            connection.request("GET", "/api/search?" + urllib.parse.urlencode({"q": query, "k": 10}))
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200 or not json.loads(body)["hits"]:
+                errors[number] += 1
+        except Exception:
+            errors[number] += 1
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        results[number].append(time.perf_counter() - began)
+        sent += 1
+
+threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+for thread in threads:
+    thread.start()
+start.wait()
+began = time.perf_counter()
+for thread in threads:
+    thread.join()
+wall = time.perf_counter() - began
+print(json.dumps({"latencies": [x for r in results for x in r], "errors": sum(errors), "wall": wall}))
+"""
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def library_warm(index: Path, searches: int) -> float:
+    from newssearch import Archive
+
+    with Archive.open(index) as archive:
+        for query in QUERIES:
+            archive.search(query, k=10)
+        times = []
+        for number in range(searches):
+            began = time.perf_counter()
+            archive.search(QUERIES[number % len(QUERIES)], k=10)
+            times.append(time.perf_counter() - began)
+    return statistics.median(times) * 1000
+
+
+def start_server(index: Path) -> tuple[subprocess.Popen, int]:
+    server = subprocess.Popen([sys.executable, "-m", "newssearch.cli", "serve", "--index", str(index), "--port", "0"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = server.stderr.readline()
+        if "Serving" in line:
+            return server, int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        if not line and server.poll() is not None:
+            break
+    server.kill()
+    raise SystemExit(f"the server did not start: {server.stderr.read()}")
+
+
+def drive(port: int, clients: int, seconds: float) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", CLIENT, str(port), str(clients), str(seconds), json.dumps(QUERIES),
+                           str(MAX_REQUESTS_PER_CLIENT)], capture_output=True, text=True, timeout=seconds + 120)
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    result = json.loads(done.stdout)
+    latencies = result["latencies"]
+    return {"clients": clients, "requests": len(latencies), "errors": result["errors"],
+            "throughput_per_s": round(len(latencies) / result["wall"], 1),
+            "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p95_ms": round(percentile(latencies, 0.95) * 1000, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warm", type=int, default=300, help="library searches timed before the server starts")
+    parser.add_argument("--write-during", type=Path, help="a folder to index into the (copied) index under load")
+    args = parser.parse_args()
+
+    from newssearch.index.models.machine import cpu_description
+
+    with tempfile.TemporaryDirectory(prefix="newssearch-load-") as scratch:
+        index = Path(scratch) / "index"
+        shutil.copytree(args.index, index)
+        report: dict = {"cpu": cpu_description(), "index": str(args.index), "seconds_per_run": args.seconds,
+                        "library_warm_p50_ms": round(library_warm(index, args.warm), 2), "runs": []}
+        server, port = start_server(index)
+        try:
+            drive(port, 1, 2)  # warm the server's threads and caches
+            for clients in (int(c) for c in args.clients.split(",")):
+                report["runs"].append(drive(port, clients, args.seconds))
+            if args.write_during:
+                writer = subprocess.Popen([sys.executable, "-m", "newssearch.cli", "index", str(args.write_during),
+                                           "--index", str(index), "--quiet"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                time.sleep(1.0)
+                during = []
+                while writer.poll() is None:
+                    during.append(drive(port, 8, min(args.seconds, 10)))
+                writer.wait()
+                report["during_index"] = {"index_exit_code": writer.returncode, "runs": during,
+                                          "errors": sum(run["errors"] for run in during),
+                                          "requests": sum(run["requests"] for run in during)}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    one = next((run for run in report["runs"] if run["clients"] == 1), None)
+    if one:
+        report["http_cost_p50_ms"] = round(one["p50_ms"] - report["library_warm_p50_ms"], 2)
+        for run in report["runs"]:
+            run["throughput_vs_one_client"] = round(run["throughput_per_s"] / one["throughput_per_s"], 2)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
