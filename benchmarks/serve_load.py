@@ -2,7 +2,7 @@
 clients on loopback, and errors while `newssearch index` writes to the same index.
 
     python benchmarks/serve_load.py --index DIR [--clients 1,8,32] [--seconds 15]
-                                    [--write-during FOLDER] [--warm 300]
+                                    [--write-during FOLDER] [--warm 300] [--workers 1]
 
 DIR is an index (e.g. the BBC set: `newssearch index ../shared/data/bbc/raw --index DIR`).
 First the library's own warm `Archive.search` is timed on the same queries, in this
@@ -95,8 +95,9 @@ def library_warm(index: Path, searches: int) -> float:
     return statistics.median(times) * 1000
 
 
-def start_server(index: Path) -> tuple[subprocess.Popen, int]:
-    server = subprocess.Popen([sys.executable, "-m", "newssearch.cli", "serve", "--index", str(index), "--port", "0"],
+def start_server(index: Path, workers: int) -> tuple[subprocess.Popen, int]:
+    server = subprocess.Popen([sys.executable, "-m", "newssearch.cli", "serve", "--index", str(index), "--port", "0",
+                               "--workers", str(workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -128,6 +129,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warm", type=int, default=300, help="library searches timed before the server starts")
     parser.add_argument("--write-during", type=Path, help="a folder to index into the (copied) index under load")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args()
 
     from newssearch.index.models.machine import cpu_description
@@ -137,7 +139,8 @@ def main() -> None:
         shutil.copytree(args.index, index)
         report: dict = {"cpu": cpu_description(), "index": str(args.index), "seconds_per_run": args.seconds,
                         "library_warm_p50_ms": round(library_warm(index, args.warm), 2), "runs": []}
-        server, port = start_server(index)
+        server, port = start_server(index, args.workers)
+        report["workers"] = args.workers
         try:
             drive(port, 1, 2)  # warm the server's threads and caches
             for clients in (int(c) for c in args.clients.split(",")):

@@ -29,6 +29,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_RESULTS = 100  # per request
 MAX_QUERY_CHARS = 1000
 MAX_BODY_BYTES = 16 * 1024  # the API reads no bodies; anything larger is refused at once
+WORKER_INDEX_ENV = "NEWSSEARCH_SERVE_INDEX"  # the index of `serve --workers N`'s processes
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 Fusion = Literal["scores", "rrf"]
@@ -159,3 +160,12 @@ def _swagger_files() -> Path | None:
     except ImportError:  # pragma: no cover - a dependency; /docs then has no styles
         return None
     return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def from_environment() -> FastAPI:
+    """The app of one of `newssearch serve --workers N`'s processes (uvicorn imports it
+    by name): the index named by $NEWSSEARCH_SERVE_INDEX, its query model loaded."""
+    pool = ArchivePool(Path(os.environ[WORKER_INDEX_ENV]))
+    pool.warm_up()
+    return create_app(pool=pool)
+

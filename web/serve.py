@@ -8,14 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import InputError, default_index_dir
-from .app import create_app
+from .app import WORKER_INDEX_ENV, create_app
 from .pool import ArchivePool
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def serve(index: str | os.PathLike | None, host: str, port: int, say: Callable[[str], None] = print) -> None:
-    """Open the index, bind the address, and serve until interrupted."""
+def serve(index: str | os.PathLike | None, host: str, port: int, workers: int = 1,
+          say: Callable[[str], None] = print) -> None:
+    """Open the index, bind the address, and serve until interrupted: in this process,
+    or in `workers` processes that share the listening socket."""
     import uvicorn
 
     pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
@@ -25,15 +27,26 @@ def serve(index: str | os.PathLike | None, host: str, port: int, say: Callable[[
     try:
         listener = listen(host, port)
     except OSError as error:
+        pool.close()
         raise InputError(f"cannot listen on {host}:{port} ({error.strerror})") from None
     bound = listener.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     if host not in LOOPBACK:
         say(f"Note: listening on {host}: the archive is visible to every machine that can reach this one")
-    say(f"Serving {pool.directory} at http://{shown}:{bound}/ (API docs at /docs); Ctrl-C stops")
-    config = uvicorn.Config(create_app(pool=pool), log_level="warning", access_log=False)
+    processes = f" in {workers} processes" if workers > 1 else ""
+    say(f"Serving {pool.directory} at http://{shown}:{bound}/{processes} (API docs at /docs); Ctrl-C stops")
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            os.environ[WORKER_INDEX_ENV] = str(pool.directory)
+            pool.close()
+            config = uvicorn.Config("newssearch.web.app:from_environment", factory=True, workers=workers,
+                                    log_level="warning", access_log=False)
+            Multiprocess(config, sockets=[listener]).run()
+        else:
+            config = uvicorn.Config(create_app(pool=pool), log_level="warning", access_log=False)
+            uvicorn.Server(config).run(sockets=[listener])
     finally:
         pool.close()
         listener.close()
