@@ -19,6 +19,8 @@ class ParagraphJSON(TypedDict):
 
 
 class CopyJSON(TypedDict):
+    """An article as a hit names it among its syndicated copies."""
+
     id: int
     doc_id: Optional[str]
     title: Optional[str]
@@ -28,17 +30,13 @@ class CopyJSON(TypedDict):
     path: str
 
 
-class HitJSON(TypedDict):
+class _Described(CopyJSON):
+    author: Optional[str]
+
+
+class HitJSON(_Described):
     rank: int
     score: float
-    id: int
-    doc_id: Optional[str]
-    title: Optional[str]
-    date: Optional[str]
-    source: Optional[str]
-    url: Optional[str]
-    author: Optional[str]
-    path: str
     paragraphs: list[ParagraphJSON]
     also_published_by: list[CopyJSON]  # syndicated copies: the same text, stored once
 
@@ -51,16 +49,8 @@ class ArticleParagraphJSON(TypedDict):
     text: str
 
 
-class ArticleJSON(TypedDict):
-    id: int
+class ArticleJSON(_Described):
     key: str
-    doc_id: Optional[str]
-    title: Optional[str]
-    date: Optional[str]
-    source: Optional[str]
-    url: Optional[str]
-    author: Optional[str]
-    path: str
     metadata: dict[str, Any]
     copy_of: Optional[int]
     paragraphs: list[ArticleParagraphJSON]
