@@ -5,6 +5,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,60 @@ def test_readme_commands_from_a_shell(tmp_path):
     assert len(hits) == 3 and on_point(hits[0]["paragraphs"][0]["text"])
     again = subprocess.run(["newssearch", "index", "corpus/"], cwd=REPO, env=env, capture_output=True, text=True)
     assert f"0 added, 0 updated, {CORPUS_ARTICLES} unchanged, 0 removed" in again.stderr and "nothing to embed" in again.stderr
+
+
+def judged(query_id: str) -> dict[str, int]:
+    """The hand judgements of benchmarks/tasks/corpus-short for one query."""
+    from newssearch.search.evaluate import load_task
+
+    return load_task(REPO / "benchmarks" / "tasks" / "corpus-short").qrels[query_id]
+
+
+def judged_relevant_in_top_10(index: Path, query: str, query_id: str) -> int:
+    from newssearch.search.evaluate import hit_ids
+
+    relevant = judged(query_id)
+    with Archive.open(index) as archive:
+        hits = archive.search(query, k=10)
+    return sum(1 for hit in hits if any(relevant.get(key, 0) > 0 for key in hit_ids(hit, CORPUS.resolve())))
+
+
+def test_troop_buildup_finds_build_up_stories_at_least_as_well_as_today(real_index):
+    """A floor under the README's own query: 6 of its top 10 are judged relevant (2026-12-02)."""
+    assert judged_relevant_in_top_10(real_index, "troop buildup", "q01") >= 6
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13 asks for 8 of 10 judged relevant; the default has 6 (2026-12-02)")
+def test_troop_buildup_top_10_are_judged_relevant(real_index):
+    assert judged_relevant_in_top_10(real_index, "troop buildup", "q01") >= 8
+
+
+def test_serve_answers_from_two_worker_processes(real_index):
+    """`newssearch serve --workers 2` on loopback: the page and the API answer."""
+    import http.client
+    import signal
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-m", "newssearch.cli", "serve", "--index", str(real_index),
+                               "--port", "0", "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        line = server.stderr.readline()
+        assert "in 2 processes" in line, line
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        answers = []
+        for path in ["/api/search?q=troop+buildup&k=3", "/", "/api/stats"] * 3:
+            for _ in range(100):  # the workers may still be loading the query model
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    connection.request("GET", path)
+                    response = connection.getresponse()
+                    answers.append((path, response.status, response.read()))
+                    break
+                except ConnectionError:
+                    time.sleep(0.2)
+        assert {status for _, status, _ in answers} == {200} and len(answers) == 9
+        assert json.loads(answers[0][2])["hits"][0]["title"]
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
