@@ -37,6 +37,7 @@ from .search.searcher import Hit, Searcher
 
 if TYPE_CHECKING:
     from .index.storage.checks import CheckReport
+    from .search.timeline import Timeline
     from .index.formats.records import ReadOptions
 
 FORMAT_VERSION = 1
@@ -339,6 +340,15 @@ class Archive:
         if mode != "keyword":
             self.start_loading_query_embedder()
         return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion)
+
+    def timeline(self, query: str, by: str = "month", since: str | None = None, until: str | None = None,
+                 sources: Sequence[str] | str | None = None) -> Timeline:
+        """How many articles about `query` appeared per day, week or month (search/timeline.py)."""
+        from .search.timeline import POOL, build
+
+        where = Filter.parse(since, until, sources)
+        hits = self.search(query, k=POOL, since=since, until=until, sources=sources)
+        return build(query, hits, by, where.since, where.until)
 
     # reading ----------------------------------------------------------------------------
     def article(self, identifier: str | int) -> tuple[StoredArticle, list[Paragraph]]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from .. import FUSIONS, INDEX_ENV, MODES, NewssearchError
+from .. import FUSIONS, INDEX_ENV, MODES, InputError, NewssearchError
 from . import render
 
 if TYPE_CHECKING:
@@ -194,6 +194,35 @@ def query_command(
         typer.echo("No results.", err=True)
         return
     typer.echo("\n\n".join(render.hit_text(hit, text) for hit in hits))
+
+
+@app.command("timeline")
+@reports_errors
+def timeline_command(
+    words: Annotated[list[str], typer.Argument(help="What the articles are about.", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Period: day, week or month.")] = "month",
+    since: Annotated[Optional[str], typer.Option(help="Only articles dated on or after this day (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only articles dated on or before this day (YYYY-MM-DD).")] = None,
+    source: Annotated[Optional[list[str]], typer.Option(
+        "--source", "-s", help="Only articles whose source contains this text (repeatable).")] = None,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Also draw it to this file (.png, .svg or .pdf).", show_default=False)] = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """How many articles about a subject appeared per day, week or month."""
+    if plot is not None and plot.suffix.lower() not in render.PLOT_SUFFIXES:
+        raise InputError(f"--plot takes a .png, .svg or .pdf file, not '{plot.name}'")
+    text = " ".join(words)
+    with _open(index) as archive:
+        timeline = archive.timeline(text, by=by, since=since, until=until, sources=source)
+        _notices(archive)
+    if plot is not None:
+        render.timeline_plot(timeline, plot)
+    if as_json:
+        typer.echo(render.json_line(timeline.to_dict()))
+    else:
+        typer.echo(render.timeline_text(timeline))
 
 
 @app.command("show")

@@ -13,7 +13,10 @@ import typer
 from .. import highlight_pattern as term_pattern
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .. import Hit
+    from ..search.timeline import Timeline
 
 SNIPPET_CHARS = 480
 
@@ -92,3 +95,51 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+BAR_WIDTH = 40
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def timeline_text(timeline: Timeline) -> str:
+    """One line per period: its first day, a bar, the number of articles."""
+    if not timeline.periods:
+        return f"No dated articles about '{timeline.query}'" + (f" ({timeline.undated} undated)" if timeline.undated else "")
+    most = max(count for _, count in timeline.periods) or 1
+    label = {"month": 7, "week": 10, "day": 10}[timeline.by]
+    lines = [f"{start[:label]}  {'█' * round(BAR_WIDTH * count / most):<{BAR_WIDTH}}  {count}"
+             for start, count in timeline.periods]
+    total = sum(count for _, count in timeline.periods)
+    lines.append(f"{total} articles about '{timeline.query}' by {timeline.by}"
+                 + (f", and {timeline.undated} undated" if timeline.undated else ""))
+    return "\n".join(lines)
+
+
+def timeline_plot(timeline: Timeline, path: Path) -> None:
+    """A bar chart of the timeline, written to `path` (matplotlib, imported only here)."""
+    import datetime as dt
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    starts = [dt.date.fromisoformat(start) for start, _ in timeline.periods]
+    counts = [count for _, count in timeline.periods]
+    width = {"month": 25, "week": 6, "day": 0.8}[timeline.by]
+    figure, axes = pyplot.subplots(figsize=(9, 3.2), dpi=120)
+    axes.bar(starts, counts, width=width, align="edge", color="#1f4e79")
+    axes.set_title(f"Articles about \u201c{timeline.query}\u201d per {timeline.by}")
+    axes.set_ylabel("articles")
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    try:
+        figure.savefig(path)
+    except OSError as error:
+        from .. import InputError
+
+        raise InputError(f"cannot write {path}: {error.strerror}") from None
+    finally:
+        pyplot.close(figure)
+

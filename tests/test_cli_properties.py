@@ -32,6 +32,7 @@ OPTIONS = {
               "--url-field", "--id-field", "--precision", "--model"],
     "query": ["--limit", "-k", "--mode", "-m", "--fusion", "--since", "--until", "--source", "-s", "--json",
               "--model"],
+    "timeline": ["--by", "--since", "--until", "--source", "--plot", "--json"],
     "show": ["--json"],
     "stats": ["--json"],
     "check": ["--json"],  # --repair is left out: on a consistent index it changes nothing anyway
@@ -61,7 +62,8 @@ class Sandbox:
         (root / "saved.json").write_text(json.dumps({"task": "task", "mode": "hybrid", "metrics": {"mrr@10": 1}}),
                                          encoding="utf-8")
         self.paths = [str(p) for p in (corpus / "a.txt", root / "empty.txt", root / "binary.txt", root / "missing",
-                                       root / "a-file", root / "saved.json", self.task, root / "a-file" / "below")]
+                                       root / "a-file", root / "saved.json", self.task, root / "a-file" / "below",
+                                       root / "plot.png", root / "plot.svg")]
         self.indexes = [str(self.index), str(root / "no-index-here"), str(root / "a-file"),
                         str(root / "a-file" / "index")]
 
@@ -89,7 +91,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
 def command_lines(draw: st.DrawFn, sandbox: Sandbox) -> list[str]:
     command = draw(st.sampled_from(sorted(OPTIONS)))
     arguments = [command]
-    if command in ("query", "show"):
+    if command in ("query", "show", "timeline"):
         arguments += draw(st.lists(st.one_of(VALUE, WORDS), min_size=0, max_size=3))
     elif command in ("index", "eval"):
         arguments += draw(st.lists(st.sampled_from(sandbox.paths), min_size=0, max_size=2))

@@ -20,7 +20,8 @@ def test_the_api_keeps_to_its_schema(corpus, isolated, fake_embedder):
     app = create_app(isolated)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {operation.path for operation in operations} == {"/api/search", "/api/articles/{article_id}", "/api/stats"}
+    assert {operation.path for operation in operations} == {"/api/search", "/api/articles/{article_id}", "/api/stats",
+                                                            "/api/timeline"}
     try:
         for operation in operations:
             @given(case=operation.as_strategy())

@@ -56,6 +56,30 @@ class StatsJSON(TypedDict):
     size_bytes: int
 
 
+class PeriodJSON(TypedDict):
+    start: str
+    articles: int
+
+
+class CountedJSON(TypedDict):
+    id: int
+    date: Optional[str]
+    source: Optional[str]
+    title: Optional[str]
+    score: float
+
+
+class TimelineJSON(TypedDict):
+    query: str
+    by: str
+    floor: float
+    pool: int
+    periods: list[PeriodJSON]
+    total: int
+    undated: int
+    articles: list[CountedJSON]
+
+
 class ErrorJSON(TypedDict):
     error: str
 
@@ -125,6 +149,20 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
                               until=until.isoformat() if until else None,
                               sources=[s for s in source if s.strip()] or None, fusion=fusion)
         return {"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits]}
+
+    @app.get("/api/timeline", response_model=TimelineJSON, responses=errors,
+             summary="How many articles about the query appeared per day, week or month")
+    def timeline(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
+        by: Literal["day", "week", "month"] = "month",
+        since: Annotated[Optional[datetime.date], Query()] = None,
+        until: Annotated[Optional[datetime.date], Query()] = None,
+        source: Annotated[list[str], Query(max_length=200)] = [],  # noqa: B006 - FastAPI copies it
+    ) -> TimelineJSON:
+        found = pool.archive().timeline(q, by=by, since=since.isoformat() if since else None,
+                                        until=until.isoformat() if until else None,
+                                        sources=[s for s in source if s.strip()] or None)
+        return found.to_dict()  # type: ignore[return-value]
 
     @app.get("/api/articles/{article_id}", response_model=ArticleJSON, responses=errors,
              summary="One article with its paragraphs (by id, or by its own document id)")
