@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ArticleNotFoundError,
+    FilterError,
     IndexFormatError,
     IndexNotFoundError,
     IndexWriteError,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from .index.formats.records import ReadOptions
 
 FORMAT_VERSION = 1
+SORTS = ("relevance", "newest", "oldest")
 
 
 def _version() -> str:
@@ -328,18 +330,36 @@ class Archive:
         return self._keyword_store
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
-               until: str | None = None, sources: Sequence[str] | str | None = None, fusion: str = "scores") -> list[Hit]:
+               until: str | None = None, sources: Sequence[str] | str | None = None, fusion: str = "scores",
+               sort: str = "relevance") -> list[Hit]:
         """The k best articles for `query`, each with its best paragraphs.
 
         mode: "hybrid" (dense + keyword), "semantic" (dense only) or "keyword" (BM25).
         since/until: ISO dates, inclusive; sources: substrings of the source name.
-        fusion: how hybrid mode combines its two lists, "scores" or "rrf"."""
+        fusion: how hybrid mode combines its two lists, "scores" or "rrf".
+        sort: "relevance", or "newest"/"oldest": the articles about the query (the rule
+        `timeline` counts by) in date order, undated ones last."""
         where = Filter.parse(since, until, sources)
+        if sort not in SORTS:
+            raise FilterError(f"unknown sort '{sort}' (choose from {', '.join(SORTS)})")
         if not self.store.has_paragraphs():
             return []
         if mode != "keyword":
             self.start_loading_query_embedder()
-        return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion)
+        if sort == "relevance":
+            return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion)
+        from .search.timeline import POOL, in_date_order
+
+        hits = self.searcher().search(query, k=max(k, POOL), mode=mode, where=where, fusion=fusion)
+        return in_date_order(hits, newest_first=sort == "newest")[:k]
+
+    def facets(self, query: str, mode: str = "hybrid", since: str | None = None, until: str | None = None,
+               sources: Sequence[str] | str | None = None) -> dict[str, dict[str, int]]:
+        """How many articles about `query` (the rule `timeline` counts by) each source
+        and each month has: {"source": {...}, "month": {...}}, largest first."""
+        from .search.timeline import POOL, facet_counts
+
+        return facet_counts(self.search(query, k=POOL, mode=mode, since=since, until=until, sources=sources))
 
     def timeline(self, query: str, by: str = "month", since: str | None = None, until: str | None = None,
                  sources: Sequence[str] | str | None = None) -> Timeline:

@@ -177,19 +177,29 @@ def query_command(
     until: Annotated[Optional[str], typer.Option(help="Only articles dated on or before this day (YYYY-MM-DD).")] = None,
     source: Annotated[Optional[list[str]], typer.Option(
         "--source", "-s", help="Only articles whose source contains this text (repeatable).")] = None,
+    sort: Annotated[str, typer.Option(
+        "--sort", help="relevance, or newest/oldest: the articles about the query in date order.")] = "relevance",
+    facets: Annotated[bool, typer.Option(
+        "--facets", help="Also count the articles about the query by source and month.")] = False,
     index: IndexOption = None,
     model: ModelOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit (then one of facets).")] = False,
 ) -> None:
     """Search the index; results are articles, best first, with their best paragraphs."""
     text = " ".join(words)
     with _open(index, model=model) as archive:
-        hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source, fusion=fusion)
+        hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source, fusion=fusion,
+                              sort=sort)
+        counts = archive.facets(text, mode=mode, since=since, until=until, sources=source) if facets else None
         _notices(archive)
     if as_json:
         for hit in hits:
             typer.echo(render.json_line(hit.to_dict()))
+        if counts is not None:
+            typer.echo(render.json_line({"facets": counts}))
         return
+    if counts is not None:
+        typer.echo(render.facets_text(counts), err=True)
     if not hits:
         typer.echo("No results.", err=True)
         return

@@ -143,3 +143,9 @@ def timeline_plot(timeline: Timeline, path: Path) -> None:
     finally:
         pyplot.close(figure)
 
+
+def facets_text(counts: dict[str, dict[str, int]]) -> str:
+    """Facet counts as two short lines."""
+    return "\n".join(f"{name}: " + ", ".join(f"{value} {count}" for value, count in values.items())
+                     for name, values in counts.items())
+

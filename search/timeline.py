@@ -76,3 +76,23 @@ def build(query: str, hits: list[Hit], by: str, since: str | None = None, until:
             periods.append((start, counts.get(start, 0)))
             start = _next(start, by)
     return Timeline(query, by, periods, len(counted) - len(dated), counted)
+
+
+def in_date_order(hits: list[Hit], newest_first: bool) -> list[Hit]:
+    """The hits about the query in date order (undated ones last, by relevance), ranked anew."""
+    counted = about(hits)
+    dated = sorted((hit for hit in counted if hit.article.date), key=lambda hit: hit.article.date or "",
+                   reverse=newest_first)
+    ordered = dated + [hit for hit in counted if not hit.article.date]
+    for rank, hit in enumerate(ordered, start=1):
+        hit.rank = rank
+    return ordered
+
+
+def facet_counts(hits: list[Hit]) -> dict[str, dict[str, int]]:
+    """Articles about the query by source and by month (YYYY-MM), most first."""
+    counted = about(hits)
+    sources = Counter(hit.article.source or "(no source)" for hit in counted)
+    months = Counter(hit.article.date[:7] if hit.article.date else "(undated)" for hit in counted)
+    return {"source": dict(sources.most_common()), "month": dict(sorted(months.items()))}
+

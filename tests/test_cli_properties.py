@@ -21,7 +21,8 @@ from test_eval import make_task
 ODD_STRINGS = ["", " ", "\t", "\x01\x7f", "²", "٣", "-", "--", "0", "-1", "1e309", "nan", "inf",
                "99999999999999999999", str(2**63), "1000000000000000000", "Ω≈ç√", "\u202e", "a" * 300,
                "'", '"', "(", "NEAR", "*", "troops:border", "2022-01-019", "0001-01-01", "9999-12-31",
-               "2022-13-45", "hybrid", "semantic", "keyword", "rrf", "scores", "bf16", "fp32", "auto"]
+               "2022-13-45", "hybrid", "semantic", "keyword", "rrf", "scores", "bf16", "fp32", "auto",
+               "newest", "oldest", "relevance", "week", "month", "day"]
 WORDS = st.sampled_from(["troops", "border", "bank", "rain", "cup", "sanctions", "the", "Ukraine"])
 VALUE = st.one_of(st.sampled_from(ODD_STRINGS), WORDS,
                   st.integers(min_value=-10**20, max_value=10**20).map(str),
@@ -31,14 +32,14 @@ OPTIONS = {
     "index": ["--json", "--quiet", "--strict", "--text-field", "--title-field", "--date-field", "--source-field",
               "--url-field", "--id-field", "--precision", "--model"],
     "query": ["--limit", "-k", "--mode", "-m", "--fusion", "--since", "--until", "--source", "-s", "--json",
-              "--model"],
+              "--model", "--sort", "--facets"],
     "timeline": ["--by", "--since", "--until", "--source", "--plot", "--json"],
     "show": ["--json"],
     "stats": ["--json"],
     "check": ["--json"],  # --repair is left out: on a consistent index it changes nothing anyway
     "eval": ["--mode", "--fusion", "--json", "--compare"],
 }
-FLAGS = {"--json", "--quiet", "--strict"}
+FLAGS = {"--json", "--quiet", "--strict", "--facets"}
 
 
 class Sandbox:

@@ -53,3 +53,25 @@ def test_terminal_json_and_picture(indexed, tmp_path):
     bad = run("timeline", "troops", "--plot", tmp_path / "x.txt")
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: --plot takes")
     assert run("timeline", "troops", "--by", "decade").exit_code == 1
+
+
+def test_newest_and_oldest_order_the_articles_about_the_query(indexed):
+    with Archive.open() as archive:
+        newest = archive.search("troops border tanks", k=10, sort="newest")
+        oldest = archive.search("troops border tanks", k=10, sort="oldest")
+        dates = [hit.article.date for hit in newest if hit.article.date]
+        assert dates == sorted(dates, reverse=True) and [h.rank for h in newest] == list(range(1, len(newest) + 1))
+        assert [hit.article.id for hit in oldest if hit.article.date] == [hit.article.id for hit in reversed(newest)
+                                                                           if hit.article.date]
+        with pytest.raises(FilterError, match="unknown sort"):
+            archive.search("troops", sort="sideways")
+
+
+def test_facets_count_the_articles_about_the_query(indexed):
+    with Archive.open() as archive:
+        counts = archive.facets("troops border tanks")
+        about = len(archive.timeline("troops border tanks").articles)
+    assert sum(counts["source"].values()) == sum(counts["month"].values()) == about
+    printed = run("query", "troops border tanks", "--facets", "--json").stdout.splitlines()
+    assert json.loads(printed[-1]) == {"facets": counts}
+

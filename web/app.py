@@ -35,10 +35,16 @@ Mode = Literal["hybrid", "semantic", "keyword"]
 Fusion = Literal["scores", "rrf"]
 
 
+class FacetsJSON(TypedDict):
+    source: dict[str, int]
+    month: dict[str, int]
+
+
 class SearchJSON(TypedDict):
     query: str
     mode: str
     hits: list[HitJSON]
+    facets: Optional[FacetsJSON]  # with facets=true: the articles about the query by source and month
 
 
 class StatsJSON(TypedDict):
@@ -143,12 +149,15 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
         since: Annotated[Optional[datetime.date], Query(description="Only articles dated on or after this day.")] = None,
         until: Annotated[Optional[datetime.date], Query(description="Only articles dated on or before this day.")] = None,
         source: Annotated[list[str], Query(max_length=200, description="Substring of the source (repeatable).")] = [],  # noqa: B006 - FastAPI copies it
+        sort: Literal["relevance", "newest", "oldest"] = "relevance",
+        facets: bool = False,
     ) -> SearchJSON:
         archive = pool.archive()
-        hits = archive.search(q, k=k, mode=mode, since=since.isoformat() if since else None,
-                              until=until.isoformat() if until else None,
-                              sources=[s for s in source if s.strip()] or None, fusion=fusion)
-        return {"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits]}
+        where = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+                 "sources": [s for s in source if s.strip()] or None}
+        hits = archive.search(q, k=k, mode=mode, fusion=fusion, sort=sort, **where)
+        counts = archive.facets(q, mode=mode, **where) if facets else None
+        return {"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits], "facets": counts}
 
     @app.get("/api/timeline", response_model=TimelineJSON, responses=errors,
              summary="How many articles about the query appeared per day, week or month")
