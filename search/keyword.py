@@ -47,7 +47,8 @@ def term_pattern(text: str) -> re.Pattern[str] | None:
     stems = sorted(set(term_stems(text)), key=len, reverse=True)
     if not stems:
         return None
-    return re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    # A hyphenated word is marked whole ("build-up" for "buildup").
+    return re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*(?:-\w+)*", re.IGNORECASE)
 
 
 def terms_covered(paragraph: str, pattern: re.Pattern[str] | None) -> int:

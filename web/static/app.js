@@ -24,7 +24,8 @@ function highlighter(query) {
     .map((w) => (w.length > 4 ? w.slice(0, Math.max(4, w.length - 2)) : w)))]
     .sort((a, b) => b.length - a.length)
     .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return stems.length ? new RegExp(`(?<![\\p{L}\\p{N}])(${stems.join("|")})[\\p{L}\\p{N}]*`, "giu") : null;
+  // A hyphenated word is marked whole ("build-up" for "buildup").
+  return stems.length ? new RegExp(`(?<![\\p{L}\\p{N}])(${stems.join("|")})[\\p{L}\\p{N}]*(?:-[\\p{L}\\p{N}]+)*`, "giu") : null;
 }
 
 function marked(text, pattern) {
