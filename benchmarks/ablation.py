@@ -112,9 +112,19 @@ def main() -> None:
     parser.add_argument("--short-task", type=Path, help="the Wikinews category task (make_short_task.py's output)")
     parser.add_argument("--windows", action="store_true", help="also measure 126-token windows (re-embeds)")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "quality.md")
+    parser.add_argument("--from-results", type=Path, metavar="JSONL",
+                        help="write the file from a run's printed lines instead of measuring again")
     args = parser.parse_args()
 
     found = tasks(args.work, args.short_task)
+    if args.from_results:
+        results: dict[str, dict[str, dict[str, float]]] = {}
+        for line in args.from_results.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            results.setdefault(row.pop("variant"), {})[row.pop("task")] = row
+        write_table(args.output, {task: found[task] for task in next(iter(results.values())) if task in found},
+                    results)
+        return
     variants = list(VARIANTS)
     if args.windows:
         variants.append((f"the default, long paragraphs windowed at {WINDOW_TOKENS} tokens", "windows", {}))
@@ -175,8 +185,8 @@ def write_table(path: Path, found: dict[str, tuple[Path, str]], results: dict[st
         "the query against each article's first paragraph after the headline. Paragraph lists score an "
         "article by its best paragraph, plus (in score fusion, from the row that says so on) a fifth of its "
         "second best: two matching paragraphs say more about what an article is about than one. *Feedback* (queries of at most four words): the dense lists are "
-        "searched again with the query's vector moved toward the mean vector of the first pass's ten best "
-        "articles (`search/feedback.py`). *Coverage* (queries of at most four words): an article's score is "
+        "searched again with the query's vector moved toward the mean vector of the first pass's three best "
+        "articles, with as much weight as the query's own (`search/feedback.py`). *Coverage* (queries of at most four words): an article's score is "
         "scaled by the share of the query's words it holds. Hyphenated words (build-up/buildup) are indexed "
         "both ways in every row: that is a property of the index, not of a search option.",
         "",
