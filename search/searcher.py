@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -22,10 +22,12 @@ from ..index.storage.store import Store
 from ..index.storage.vectors import VectorIndex
 from .feedback import FEEDBACK_ARTICLES, coverage_factor, expanded_query, is_short, query_words
 from .filters import Filter
-from .shapes import HitJSON, copy_json
 from . import ties
 from .fusion import FUSIONS, MODES, NORMALISE_OVER, fuse
 from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
+
+if TYPE_CHECKING:
+    from .shapes import HitJSON
 
 ARTICLE_LISTS = ("dense", "keyword", "lead")
 PARAGRAPHS_PER_HIT = 2
@@ -54,6 +56,10 @@ class Hit:
     copies: list[StoredArticle] = field(default_factory=list)  # the same story published elsewhere
 
     def to_dict(self) -> HitJSON:
+        # Imported here: the shapes import typing_extensions, which a plain-text query
+        # never needs (benchmarks/cold_query.py).
+        from .shapes import copy_json
+
         a = self.article
         return {
             "rank": self.rank, "score": round(self.score, 6), "id": a.id, "doc_id": a.doc_id,
