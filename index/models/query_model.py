@@ -67,7 +67,7 @@ class OnnxEmbedder:
         # Threads that sleep instead of spinning between the model's small kernels: on a
         # busy 2-core machine spinning made one query 6x slower (benchmarks/cold_query.py).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        # One thread per query: a second made one query no faster (2.29 ms against 2.38 on
+        # One thread per query: a second made one query no faster (a one-off comparison on
         # the 2-core Xeon, 2026-12-02) and cost half as much CPU again, which concurrent
         # searches (the web server) need.
         options.intra_op_num_threads = 1
