@@ -13,6 +13,8 @@ comes close to "troop buildup"). An article's fused score is scaled by the share
 the query's words it contains anywhere (title or body, stemmed as the keyword index
 reads them): (1 - COVERAGE_WEIGHT) + COVERAGE_WEIGHT * share. It still ranks; it
 ranks below articles that hold the words, unless its other evidence is far stronger.
+Coverage is on by default and feedback off (docs/quality.md says on which tasks that
+was decided).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .keyword import DISPLAY_STOPWORDS, WORD
 SHORT_QUERY_WORDS = 4  # a query of at most this many words gets feedback
 FEEDBACK_ARTICLES = 3  # the best articles of the first pass that make the centroid
 FEEDBACK_WEIGHT = 1.0  # the centroid's weight against the query's (Rocchio's beta over alpha)
-COVERAGE_WEIGHT = 0.5  # how much of a short query's article score rides on holding its words
+COVERAGE_WEIGHT = 0.35  # how much of a short query's article score rides on holding its words
 
 
 def is_short(query: str) -> bool:
@@ -42,15 +44,19 @@ def expanded_query(query_vector: np.ndarray, article_vectors: np.ndarray, weight
 
 def query_words(query: str) -> list[list[str]]:
     """Each word of the query that says something (not a stop word), as the FTS5 terms
-    any of which counts as that word ("build-up": build-up as a phrase, or buildup)."""
+    any of which counts as that word. A hyphenated word counts as its parts, each of
+    which may also stand joined to the others ("build-up": build or buildup, up or
+    buildup; "US-Russia": us, russia), so "U.S.-Russia talks" still holds Russia."""
     words: list[list[str]] = []
     for word in WORD.findall(query.lower()):
-        if word in DISPLAY_STOPWORDS:
-            continue
         parts = word.split("-")
-        variants = [" ".join(parts), "".join(parts)] if len(parts) > 1 else [word]
-        if variants not in words:
-            words.append(variants)
+        joined = ["".join(parts)] if len(parts) > 1 else []
+        for part in parts:
+            if part in DISPLAY_STOPWORDS or len(part) < 2:
+                continue
+            variants = [part, *joined]
+            if variants not in words:
+                words.append(variants)
     return words
 
 

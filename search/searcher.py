@@ -33,7 +33,7 @@ ARTICLE_LISTS = ("dense", "keyword", "lead")
 PARAGRAPHS_PER_HIT = 2
 MAX_RESULTS = 10_000  # per search: a result page, not an export
 FEEDBACK = False  # whether short queries get a second, feedback pass by default (feedback.py)
-COVERAGE = False  # whether short queries' articles are weighed by the share of their words they hold
+COVERAGE = True  # whether short queries' articles are weighed by the share of their words they hold
 
 
 @dataclass
