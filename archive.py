@@ -19,14 +19,12 @@ from .errors import (
     InputError,
     ModelMismatchError,
 )
-from .index.models import preload
-from .index.models.embedders import Embedder, SentenceTransformerEmbedder, default_model_name, load_embedder, same_model
+from .index.models.loading import ArchiveModels
+from .index.models.embedders import Embedder, default_model_name, same_model
 from .index.storage.locations import DATABASE_NAME, INDEX_ENV, STDIN, default_index_dir  # noqa: F401 - part of this module's API
 from .index.storage.lock import WriteLock
 from .index.paragraphs import PARAGRAPHING_VERSION
 from .index.models.precision import resolve_precision
-from .index.models.query_model import LAYOUT as QUERY_MODEL_LAYOUT
-from .index.models.query_model import export as export_query_model
 from .index.report import IndexReport, Progress
 from .index.storage.rows import Paragraph, StoredArticle
 from .index.storage.store import Store
@@ -61,18 +59,15 @@ class Archive:
         self.directory = directory
         self.store = store
         self.model_name = model
-        self._embedder = embedder
+        self.models = ArchiveModels(directory, model, store, embedder)
+        self.notices: list[str] = self.models.notices
         self._vectors: VectorIndex | None = None
         self._article_vectors: VectorIndex | None = None
         self._lead_vectors: VectorIndex | None = None
         self._keyword_store: Store | None = None
-        self._query_embedder: Embedder | None = None
-        self._query_loading: preload.Background | None = None
-        self._light_model_checked = False
         self._lock = WriteLock(directory)
         self._derived: DerivedFiles | None = None
         self._loaded_generation: int | None = None
-        self.notices: list[str] = []
 
     # opening ----------------------------------------------------------------------------
     @classmethod
@@ -127,74 +122,22 @@ class Archive:
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.model_name)
-        return self._embedder
+        """The model that embeds articles (loaded when first needed)."""
+        return self.models.embedder
 
     @property
     def query_embedder(self) -> Embedder:
         """What embeds queries: the index's light ONNX copy of its model when it has a
         valid one (no torch import), else the model itself."""
-        if self._query_embedder is None:
-            self.start_loading_query_embedder()
-            light = None
-            if self._query_loading is not None:
-                try:
-                    light = self._query_loading.result()
-                except Exception as error:  # noqa: BLE001 - any failure of the light model means: use the model
-                    self.notices.append(f"light query model unusable ({error}); queries load sentence-transformers")
-                self._query_loading = None
-            self._query_embedder = light or self.embedder
-        return self._query_embedder
+        return self.models.query_embedder
 
     def start_loading_query_embedder(self) -> None:
-        """Start loading the light query model in a background thread (onnxruntime
-        lets go of the GIL while it builds its session), so that it overlaps with
-        opening the vector indexes; `query_embedder` waits for it."""
-        if self._query_embedder is not None or self._query_loading is not None or self._light_model_checked:
-            return
-        self._light_model_checked = True
-        if self._embedder is None:
-            self._query_loading = preload.take(self.directory)  # started by the command line
-        if self._query_loading is None:
-            settings = self._light_model_settings()
-            if settings is not None:
-                self._query_loading = preload.Background(preload.load_light_model, self.model_name, self.directory,
-                                                         settings)
-
-    def _light_model_settings(self) -> dict[str, Any] | None:
-        """The recorded light query model, when there is one to use."""
-        if self._embedder is not None:  # already loaded (tests, or after indexing): use it
-            return None
-        if "query_model" not in self.settings:
-            self.notices.append("this index has no light query model; queries load sentence-transformers "
-                                "(run 'newssearch index' once to add it)")
-            return None
-        settings = self.settings["query_model"]
-        if settings is None:  # the model could not be exported; said so when indexing
-            return None
-        reason = preload.changed(self.directory, settings)
-        if reason is not None:
-            self.notices.append(f"light query model unusable ({reason}); queries load sentence-transformers")
-            return None
-        return settings
+        """Start loading the light query model in a background thread, so that it
+        overlaps with opening the vector indexes; `query_embedder` waits for it."""
+        self.models.start_loading_query()
 
     def _ensure_query_model(self) -> None:
-        """Export the light query model once, from the model that embedded the archive
-        (again when it was saved in an older, slower layout)."""
-        settings = self.settings
-        if "query_model" in settings and (settings["query_model"] is None
-                                          or settings["query_model"].get("layout", 1) >= QUERY_MODEL_LAYOUT):
-            return
-        if not isinstance(self.embedder, SentenceTransformerEmbedder):
-            self.store.set_settings({"query_model": None})
-            return
-        result = export_query_model(self.embedder.model, self.directory)
-        if isinstance(result, str):
-            self.notices.append(f"no light query model: {result}; queries will load sentence-transformers")
-            self.store.set_settings({"query_model": None})
-        else:
-            self.store.set_settings({"query_model": result})
+        self.models.ensure_light_model(self.directory)
 
     @property
     def settings(self) -> dict[str, Any]:
