@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--short-task", type=Path, help="the Wikinews category task (make_short_task.py's output)")
     parser.add_argument("--windows", action="store_true", help="also measure 126-token windows (re-embeds)")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "quality.md")
+    parser.add_argument("--only", help="measure only these tasks (comma-separated labels, as in the table)")
     parser.add_argument("--from-results", type=Path, metavar="JSONL",
                         help="write the file from a run's printed lines instead of measuring again")
     args = parser.parse_args()
@@ -125,6 +126,8 @@ def main() -> None:
         write_table(args.output, {task: found[task] for task in next(iter(results.values())) if task in found},
                     results)
         return
+    if args.only:
+        found = {task: found[task] for task in args.only.split(",")}
     variants = list(VARIANTS)
     if args.windows:
         variants.append((f"the default, long paragraphs windowed at {WINDOW_TOKENS} tokens", "windows", {}))

@@ -136,7 +136,8 @@ def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
     for number, query_id in enumerate(searchable):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
                                query_vector=vectors[number] if vectors is not None else None, **options)
-        rankings[query_id] = [doc_id for hit in hits for doc_id in hit_ids(hit, task.keyed_under)]
+        ranked = [doc_id for hit in hits for doc_id in hit_ids(hit, task.keyed_under)]
+        rankings[query_id] = list(dict.fromkeys(ranked))  # a document counts once, where it first comes
     return rankings, time.perf_counter() - started
 
 
