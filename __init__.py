@@ -26,7 +26,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .archive import Archive
+    from .archive import Archive, version
     from .index.formats.records import ReadOptions
     from .index.report import IndexReport
     from .index.storage.locations import INDEX_ENV, default_index_dir
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 # start work before numpy and FAISS load: name -> (module, its name there).
 _LAZY = {
     "Archive": (".archive", "Archive"),
+    "version": (".archive", "version"),
     "default_index_dir": (".index.storage.locations", "default_index_dir"),
     "INDEX_ENV": (".index.storage.locations", "INDEX_ENV"),
     "IndexReport": (".index.report", "IndexReport"),
@@ -66,7 +67,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Archive", "default_index_dir", "INDEX_ENV", "Hit", "ParagraphHit", "IndexReport", "ReadOptions", "MODES",
+    "Archive", "version", "default_index_dir", "INDEX_ENV", "Hit", "ParagraphHit", "IndexReport", "ReadOptions", "MODES",
     "FUSIONS", "highlight_pattern", "compare_evaluations", "load_saved_evaluation", "article_json",
     "NewssearchError", "InputError", "IndexNotFoundError", "IndexFormatError", "ModelError",
     "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError", "IndexWriteError",

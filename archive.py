@@ -43,7 +43,8 @@ FORMAT_VERSION = 1
 SORTS = ("relevance", "newest", "oldest")
 
 
-def _version() -> str:
+def version() -> str:
+    """The installed newssearch's version."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -137,7 +138,7 @@ class Archive:
         self.models.start_loading_query()
 
     def _ensure_query_model(self) -> None:
-        self.models.ensure_light_model(self.directory)
+        self.models.ensure_light_model()
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -258,7 +259,7 @@ class Archive:
             "max_tokens": embedder.max_tokens,
             "paragraphing_version": PARAGRAPHING_VERSION,
             "created_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "created_by": f"newssearch {_version()}",
+            "created_by": f"newssearch {version()}",
             "data_generation": 0,
         })
 
@@ -386,4 +387,4 @@ class Archive:
         metrics = score_rankings(rankings, task.qrels)
         summary = evaluation_summary(task, mode, metrics, report.to_dict(), seconds, len(rankings))
         return {**summary, "fusion": fusion if mode == "hybrid" else None, "model": self.model_name,
-                "newssearch": _version()}
+                "newssearch": version()}

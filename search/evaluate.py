@@ -39,7 +39,7 @@ def load_task(folder: str | Path, split: str = "test") -> Task:
     keyed_under = None
     if (root / "task.json").is_file():
         try:
-            described = json.loads(_text_lines_joined(root / "task.json"))
+            described = json.loads("\n".join(_text_lines(root / "task.json")))
             corpus = keyed_under = (root / described["corpus"]).resolve()
         except (json.JSONDecodeError, KeyError, TypeError):
             raise InputError(f"{root / 'task.json'} does not name a corpus folder") from None
@@ -67,9 +67,6 @@ def load_task(folder: str | Path, split: str = "test") -> Task:
         qrels.setdefault(row[0], {})[row[1]] = int(score)
     return Task(root.name, corpus, queries, qrels, keyed_under)
 
-
-def _text_lines_joined(path: Path) -> str:
-    return "\n".join(_text_lines(path))
 
 
 def _text_lines(path: Path) -> list[str]:

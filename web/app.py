@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import os
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -21,7 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import ArticleNotFoundError, IndexNotFoundError, NewssearchError, article_json
+from .. import ArticleNotFoundError, IndexNotFoundError, NewssearchError, article_json, version
 from ..search.shapes import ArticleJSON, HitJSON
 from .pool import ArchivePool
 
@@ -90,12 +89,6 @@ class ErrorJSON(TypedDict):
     error: str
 
 
-def _version() -> str:
-    try:
-        return version("newssearch")
-    except PackageNotFoundError:  # pragma: no cover - a source tree
-        return "unknown"
-
 
 class RefuseBodies:
     """ASGI middleware: a request that announces a body larger than MAX_BODY_BYTES gets
@@ -124,7 +117,7 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
         from .. import default_index_dir
 
         pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
-    app = FastAPI(title="newssearch", version=_version(), docs_url=None, redoc_url=None,
+    app = FastAPI(title="newssearch", version=version(), docs_url=None, redoc_url=None,
                   description="Search a news archive: the JSON shapes are those of `newssearch ... --json`.")
     app.state.pool = pool
     errors = {400: {"model": ErrorJSON}, 404: {"model": ErrorJSON}, 422: {"model": ErrorJSON}}

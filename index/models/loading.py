@@ -78,7 +78,7 @@ class ArchiveModels:
             return None
         return recorded
 
-    def ensure_light_model(self, directory: Path) -> None:
+    def ensure_light_model(self) -> None:
         """Export the light query model once, from the model that embedded the archive
         (again when it was saved in an older, slower layout)."""
         settings = self.store.settings()
@@ -88,7 +88,7 @@ class ArchiveModels:
         if not isinstance(self.embedder, SentenceTransformerEmbedder):
             self.store.set_settings({"query_model": None})
             return
-        result = export_query_model(self.embedder.model, directory)
+        result = export_query_model(self.embedder.model, self.directory)
         if isinstance(result, str):
             self.notices.append(f"no light query model: {result}; queries will load sentence-transformers")
             self.store.set_settings({"query_model": None})

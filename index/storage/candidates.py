@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import sqlite_utils
 
-from .fts import match_expression, near_expression
+from .fts import match_expression
 from .rows import batches
 
 
@@ -60,12 +60,12 @@ class Candidates:
             f"SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE {condition}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
-    def _bm25(self, terms: Sequence[str] | str, columns: str, joins: str, table: str, limit: int,
+    def _bm25(self, terms: Sequence[str], columns: str, joins: str, table: str, limit: int,
               where: ArticleFilter) -> list[tuple]:
         """Rows of `columns` for the FTS5 `table` (joined to the articles as `a`) matching
-        any of `terms` (or a ready FTS5 expression), best BM25 first, within the
-        filter; a last column holds the score (higher is better)."""
-        expression = terms if isinstance(terms, str) else match_expression(terms)
+        any of `terms`, best BM25 first, within the filter; a last column holds the
+        score (higher is better)."""
+        expression = match_expression(terms)
         if expression is None:
             return []
         condition, params = filter_sql(where)
@@ -75,14 +75,7 @@ class Candidates:
             [expression, *params, limit],
         ).fetchall()
 
-    def bm25_near(self, words: Sequence[Sequence[str]], distance: int, limit: int,
-                  where: ArticleFilter) -> list[tuple[int, int, float]]:
-        """Like `bm25_paragraphs`, among paragraphs that hold all the words close together."""
-        expression = near_expression(words, distance)
-        return self.bm25_paragraphs(expression, limit, where) if expression else []
-
-    def bm25_paragraphs(self, terms: Sequence[str] | str, limit: int,
-                        where: ArticleFilter) -> list[tuple[int, int, float]]:
+    def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
         """(paragraph id, article id, score) best first; score is BM25, higher is better."""
         if where.active:
             rows = self._bm25(terms, "p.id, p.article_id",

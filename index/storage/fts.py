@@ -39,15 +39,3 @@ def match_expression(terms: Sequence[str]) -> str | None:
     if not terms:
         return None
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
-def near_expression(words: Sequence[Sequence[str]], distance: int) -> str | None:
-    """An FTS5 expression for paragraphs that hold every word within `distance` tokens
-    of each other; each word is given as the phrases any of which counts for it."""
-    if len(words) < 2:
-        return None
-    clauses = [[]]  # one NEAR group per choice of a phrase for each word
-    for variants in words:
-        clauses = [clause + [variant] for clause in clauses for variant in variants]
-    quoted = (" ".join('"' + phrase.replace('"', '""') + '"' for phrase in clause) for clause in clauses)
-    return " OR ".join(f"NEAR({group}, {distance})" for group in quoted)
