@@ -253,22 +253,28 @@ class Searcher:
             lists.append(keyword if keyword is not None else self._keyword_paragraphs(query, depth, where))
         return lists
 
-    def _covered(self, query: str, scores: dict[int, float], candidates: list[int]) -> dict[int, float]:
-        """Candidates' scores scaled by the share of the query's words each holds."""
+    def _covered(self, query: str, scores: dict[int, float], candidates: list[int], k: int) -> dict[int, float]:
+        """Candidates' scores scaled by the share of the query's words each holds. Only
+        those that can still reach the top k are looked at: scaling keeps at least
+        coverage_factor(0) of a score, so nothing below that share of the k-th best
+        can climb past the k that are scaled."""
         words = query_words(query)
         if not words:
             return scores
-        held = dict.fromkeys(candidates, 0)
+        ranked = sorted(candidates, key=lambda a: -scores[a])
+        floor = coverage_factor(0.0) * scores[ranked[min(k, len(ranked)) - 1]] if ranked else 0.0
+        contenders = [a for a in ranked if scores[a] >= floor]
+        held = dict.fromkeys(contenders, 0)
         for variants in words:
-            for article_id in self.store.articles_containing(variants, candidates):
+            for article_id in self.store.articles_containing(variants, contenders):
                 held[article_id] += 1
-        return {**scores, **{a: scores[a] * coverage_factor(held[a] / len(words)) for a in candidates}}
+        return {**scores, **{a: scores[a] * coverage_factor(held[a] / len(words)) for a in contenders}}
 
     def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,
               fusion: str, query: str, mode: str, covered: bool = False) -> list[Hit]:
         paragraph_scores, article_scores = fuse([r.paragraphs for r in lists], article_lists, fusion)
         if covered:
-            article_scores = self._covered(query, article_scores, list({a for r in lists for a in r.articles()}))
+            article_scores = self._covered(query, article_scores, list({a for r in lists for a in r.articles()}), k)
         # Only articles with a matching paragraph are hits: the article-level list adds
         # evidence about them, not new results without a paragraph to show.
         candidates = sorted({a for ranked in lists for a in ranked.articles()}, key=lambda a: -article_scores[a])
