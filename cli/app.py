@@ -177,10 +177,17 @@ def query_command(
     until: Annotated[Optional[str], typer.Option(help="Only articles dated on or before this day (YYYY-MM-DD).")] = None,
     source: Annotated[Optional[list[str]], typer.Option(
         "--source", "-s", help="Only articles whose source contains this text (repeatable).")] = None,
+    place: Annotated[Optional[list[str]], typer.Option(
+        "--place", help="Only articles whose dateline's place contains this text (repeatable).")] = None,
     sort: Annotated[str, typer.Option(
         "--sort", help="relevance, or newest/oldest: the articles about the query in date order.")] = "relevance",
     facets: Annotated[bool, typer.Option(
         "--facets", help="Also count the articles about the query by source and month.")] = False,
+    recent: Annotated[Optional[str], typer.Option(
+        "--recent", metavar="HALF_LIFE",
+        help="Prefer newer articles: a score halves every HALF_LIFE (30d, 2w, 6m, 1y) before the newest.")] = None,
+    group: Annotated[bool, typer.Option(
+        "--group/--no-group", help="One result per story; other articles of the story listed under it.")] = True,
     index: IndexOption = None,
     model: ModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit (then one of facets).")] = False,
@@ -189,8 +196,9 @@ def query_command(
     text = " ".join(words)
     with _open(index, model=model) as archive:
         hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source, fusion=fusion,
-                              sort=sort)
-        counts = archive.facets(text, mode=mode, since=since, until=until, sources=source) if facets else None
+                              sort=sort, group=group, recent=recent, places=place)
+        counts = archive.facets(text, mode=mode, since=since, until=until, sources=source,
+                                places=place) if facets else None
         _notices(archive)
     if as_json:
         for hit in hits:
@@ -215,6 +223,8 @@ def timeline_command(
     until: Annotated[Optional[str], typer.Option(help="Only articles dated on or before this day (YYYY-MM-DD).")] = None,
     source: Annotated[Optional[list[str]], typer.Option(
         "--source", "-s", help="Only articles whose source contains this text (repeatable).")] = None,
+    place: Annotated[Optional[list[str]], typer.Option(
+        "--place", help="Only articles whose dateline's place contains this text (repeatable).")] = None,
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", help="Also draw it to this file (.png, .svg or .pdf).", show_default=False)] = None,
     index: IndexOption = None,
@@ -225,7 +235,7 @@ def timeline_command(
         raise InputError(f"--plot takes a .png, .svg or .pdf file, not '{plot.name}'")
     text = " ".join(words)
     with _open(index) as archive:
-        timeline = archive.timeline(text, by=by, since=since, until=until, sources=source)
+        timeline = archive.timeline(text, by=by, since=since, until=until, sources=source, places=place)
         _notices(archive)
     if plot is not None:
         render.timeline_plot(timeline, plot)
@@ -233,6 +243,43 @@ def timeline_command(
         typer.echo(render.json_line(timeline.to_dict()))
     else:
         typer.echo(render.timeline_text(timeline))
+
+
+@app.command("story")
+@reports_errors
+def story_command(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="Any article of the story (id or document id).")],
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The story an article belongs to: its articles in time order, the first report first."""
+    with _open(index) as archive:
+        story = archive.story(article_id)
+    if as_json:
+        typer.echo(render.json_line(story.to_dict()))
+    else:
+        typer.echo(render.story_text(story.to_dict()))
+
+
+@app.command("similar")
+@reports_errors
+def similar_command(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id (as in results) or document id.")],
+    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Number of articles to return.")] = 10,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The articles most like this one, one per story, other stories than its own."""
+    with _open(index) as archive:
+        found = archive.similar(article_id, k=limit)
+    if as_json:
+        for item in found:
+            typer.echo(render.json_line(item.to_dict()))
+        return
+    if not found:
+        typer.echo("No similar articles.", err=True)
+        return
+    typer.echo("\n".join(render.similar_text(item.to_dict()) for item in found))
 
 
 @app.command("show")

@@ -50,6 +50,9 @@ def hit_text(hit: Hit, query: str) -> str:
     if hit.copies:
         others = [copy.source or copy.url or copy.path for copy in hit.copies]
         lines.append("    " + typer.style("also published by " + ", ".join(dict.fromkeys(others)), fg="cyan"))
+    if hit.story_size > 1:
+        more = hit.story_size - 1
+        lines.append("    " + typer.style(f"and {more} more on this story: newssearch story {article.id}", fg="magenta"))
     for paragraph in hit.paragraphs:
         label = "headline" if paragraph.position == 0 else f"¶{paragraph.position}"
         body = textwrap.fill(_snippet(paragraph.text), width=width - 6, subsequent_indent="      ")
@@ -57,6 +60,36 @@ def hit_text(hit: Hit, query: str) -> str:
             body = pattern.sub(lambda m: typer.style(m.group(0), fg="yellow", bold=True), body)
         lines.append(typer.style(f"    {label} ", dim=True) + body)
     return "\n".join(lines)
+
+
+def story_text(story: dict[str, Any]) -> str:
+    """A story as a dated list: day since the first report, date, source, headline, lead."""
+    width = min(shutil.get_terminal_size((100, 20)).columns, 120)
+    span = f"{story['first_date']} to {story['last_date']}" if story["first_date"] else "undated"
+    lines = [typer.style(f"Story {story['story_id']}: {story['size']} article{'s' if story['size'] != 1 else ''}, "
+                         f"{span}, {len(story['sources'])} source{'s' if len(story['sources']) != 1 else ''}",
+                         bold=True)]
+    for article in story["articles"]:
+        day = "first report" if article["first_report"] else (f"day {article['day']}" if article["day"] is not None
+                                                              else "")
+        facts = [f for f in (day, (article["date"] or "")[:10], article["source"], f"id {article['id']}") if f]
+        lines.append("")
+        lines.append(typer.style(article["title"] or "(untitled)", bold=True))
+        lines.append("    " + typer.style(" · ".join(facts), fg="cyan"))
+        if article["also_published_by"]:
+            others = [c["source"] or c["url"] or str(c["id"]) for c in article["also_published_by"]]
+            lines.append("    " + typer.style("also published by " + ", ".join(dict.fromkeys(others)), fg="cyan"))
+        if article["lead"]:
+            lines.append("    " + textwrap.fill(_snippet(article["lead"]), width=width - 4, subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+def similar_text(item: dict[str, Any]) -> str:
+    facts = [f for f in ((item["date"] or "")[:10], item["source"], f"id {item['id']}") if f]
+    story = f" · story of {item['story_size']}" if item["story_size"] > 1 else ""
+    return (typer.style(f"{item['rank']:>2}. ", dim=True) + typer.style(item["title"] or "(untitled)", bold=True)
+            + typer.style(f"  [{item['likeness']:.4f}]", dim=True) + "\n    "
+            + typer.style(" · ".join(facts) + story, fg="cyan"))
 
 
 def report_text(report: dict[str, Any]) -> str:

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import boilerplate
+from . import boilerplate, stories
 from .linalg import unit_rows
 from .models.embedders import FORWARD_BATCH, Embedder
 from .paragraphs import PARAGRAPHING_VERSION, normalize_text, split_paragraphs, window_paragraph
 from .prefetch import prefetch
 from .report import IndexReport, Progress, SilentProgress
+from .formats.datelines import parse_metadata
 from .formats.sources import STDIN, Article, ReadOptions, Skip, collect_files, read_file
 from .storage.store import Store
 from .storage.vectors import VectorIndex
@@ -96,6 +97,8 @@ class Indexer:
             self._remove(gone)
             self.report.removed = len(gone)
             self._remove_boilerplate()
+            with self.store.transaction():
+                self._link_stories()
         finally:
             self.progress.close()
         self.report.seconds = time.perf_counter() - started
@@ -162,10 +165,12 @@ class Indexer:
             if len(new_hashes):
                 self.store.add_vectors(new_hashes, new_vectors)
             for article, digest, replace_id, units in prepared:
+                found = parse_metadata([text for position, part, text, _ in units if position > 0 and part == 0])
                 fields = {
                     "key": article.key, "doc_id": article.doc_id, "title": article.title, "date": article.date,
-                    "source": article.source, "url": article.url, "author": article.author,
+                    "source": article.source, "url": article.url, "author": article.author or found.get("author"),
                     "path": article.path, "content_hash": digest, "metadata": article.metadata,
+                    "place": found.get("place"), "agency": found.get("agency"),
                 }
                 written = self.store.write_article(fields, units, replace_id, self.vectors.dimension)
                 removed += written.removed
@@ -177,10 +182,16 @@ class Indexer:
                     self.report.updated += 1
             # Also the new vectors of texts only a syndicated copy had (it keeps no paragraphs).
             self.store.delete_released_vectors(replaced | set(new_hashes))
+            self._link_stories()
         self.report.paragraphs_written += len(added)
         self.vectors.remove(removed)
         for ids, vectors in self.store.paragraph_vectors(added, self.vectors.dimension):
             self.vectors.add(ids, vectors)
+
+    def _link_stories(self) -> None:
+        started = time.perf_counter()
+        self.report.stories_linked += stories.update(self.store)
+        self.report.story_seconds += time.perf_counter() - started
 
     def _texts_to_embed(self, units: list[tuple[int, int, str, str]]) -> dict[str, str]:
         """hash -> text of the distinct texts that have no stored vector yet."""

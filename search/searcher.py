@@ -22,6 +22,7 @@ from ..index.storage.store import Store
 from ..index.storage.vectors import VectorIndex
 from .feedback import FEEDBACK_ARTICLES, coverage_factor, expanded_query, is_short, query_words
 from .filters import Filter
+from .recency import preferring_recent
 from . import ties
 from .fusion import FUSIONS, MODES, NORMALISE_OVER, fuse
 from .keyword import article_keyword_search, keyword_search, query_terms, term_pattern, terms_covered
@@ -34,6 +35,7 @@ PARAGRAPHS_PER_HIT = 2
 MAX_RESULTS = 10_000  # per search: a result page, not an export
 FEEDBACK = False  # whether short queries get a second, feedback pass by default (feedback.py)
 COVERAGE = True  # whether short queries' articles are weighed by the share of their words they hold
+SAME_STORY_SHOWN = 5  # other matching articles of a hit's story named with it
 
 
 @dataclass
@@ -53,7 +55,10 @@ class Hit:
     score: float
     article: StoredArticle
     paragraphs: list[ParagraphHit]
-    copies: list[StoredArticle] = field(default_factory=list)  # the same story published elsewhere
+    copies: list[StoredArticle] = field(default_factory=list)  # the same text published elsewhere
+    story_id: int | None = None  # its story thread (index/stories.py); None before stories are computed
+    story_size: int = 1  # articles in that story
+    same_story: list[StoredArticle] = field(default_factory=list)  # other matches grouped under this hit
 
     def to_dict(self) -> HitJSON:
         # Imported here: the shapes import typing_extensions, which a plain-text query
@@ -64,10 +69,13 @@ class Hit:
         return {
             "rank": self.rank, "score": round(self.score, 6), "id": a.id, "doc_id": a.doc_id,
             "title": a.title, "date": a.date, "source": a.source, "url": a.url, "author": a.author,
+            "place": a.place, "agency": a.agency,
             "path": a.path,
             "paragraphs": [{"id": p.id, "position": p.position, "part": p.part, "score": round(p.score, 6),
                             "text": p.text} for p in self.paragraphs],
             "also_published_by": [copy_json(c) for c in self.copies],
+            "story_id": self.story_id, "story_size": self.story_size,
+            "same_story": [copy_json(c) for c in self.same_story],
         }
 
 
@@ -129,13 +137,16 @@ class Searcher:
     def search(self, query: str, k: int = 10, mode: str = "hybrid", where: Filter | None = None,
                query_vector: np.ndarray | None = None, fusion: str = "scores",
                article_lists: tuple[str, ...] = ARTICLE_LISTS, feedback: bool | None = None,
-               coverage: bool | None = None) -> list[Hit]:
+               coverage: bool | None = None, group: bool = True, recent: float | None = None) -> list[Hit]:
         """The k best articles. Hybrid mode fuses its lists by relative scores
         (default) or reciprocal ranks (fusion="rrf"); `article_lists` chooses which
         whole-article lists join the paragraph ones (for measuring what each adds);
         `feedback` searches a short query's dense lists again and `coverage` weighs a
         short query's articles by the share of its words they hold (feedback.py; None:
-        the defaults, FEEDBACK and COVERAGE)."""
+        the defaults, FEEDBACK and COVERAGE). With `group` (the default) the k hits are
+        k stories: an article whose story already has a better hit is listed under it.
+        `recent` (days): newer articles preferred, a score halving every that many days
+        before the archive's newest date (recency.py)."""
         if mode not in MODES:
             raise FilterError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         if fusion not in FUSIONS:
@@ -192,7 +203,7 @@ class Searcher:
             lists, articles = self._second_pass(query_vector, lists, articles, article_lists, fusion, depth,
                                                 where, allowed)
         covered = short and (COVERAGE if coverage is None else coverage)
-        return self._fuse(lists, articles, k, fusion, query, mode, covered)
+        return self._fuse(lists, articles, k, fusion, query, mode, covered, group, recent)
 
     def _second_pass(self, query_vector: np.ndarray, lists: list[_Ranked], articles: list[list[tuple[int, float]]],
                      names: tuple[str, ...], fusion: str, depth: int, where: Filter,
@@ -271,19 +282,27 @@ class Searcher:
         return {**scores, **{a: scores[a] * coverage_factor(held[a] / len(words)) for a in contenders}}
 
     def _fuse(self, lists: list[_Ranked], article_lists: list[list[tuple[int, float]]], k: int,
-              fusion: str, query: str, mode: str, covered: bool = False) -> list[Hit]:
+              fusion: str, query: str, mode: str, covered: bool = False, group: bool = False,
+              recent: float | None = None) -> list[Hit]:
         paragraph_scores, article_scores = fuse([r.paragraphs for r in lists], article_lists, fusion)
         if covered:
             article_scores = self._covered(query, article_scores, list({a for r in lists for a in r.articles()}), k)
         # Only articles with a matching paragraph are hits: the article-level list adds
         # evidence about them, not new results without a paragraph to show.
+        if recent is not None:
+            article_scores = preferring_recent(self.store, article_scores, recent)
         candidates = sorted({a for ranked in lists for a in ranked.articles()}, key=lambda a: -article_scores[a])
-        if len(candidates) > k:  # keep every article tied with the k-th: ties are broken below
-            candidates = [a for a in candidates if article_scores[a] >= article_scores[candidates[k - 1]]]
+        stories = self.store.stories_of(candidates) if group else {}
+        cut = _cut(candidates, stories, k)
+        if len(candidates) > cut:  # keep every article tied with the last one kept: ties are broken below
+            candidates = [a for a in candidates if article_scores[a] >= article_scores[candidates[cut - 1]]]
         articles = self.store.articles(candidates)
         # Equal scores are ordered by article key, not row id, so a rebuilt index ranks
         # exactly as the original did.
-        top = sorted((a for a in candidates if a in articles), key=lambda a: (-article_scores[a], articles[a].key))[:k]
+        ranked = sorted((a for a in candidates if a in articles), key=lambda a: (-article_scores[a], articles[a].key))
+        top, grouped = _group(ranked, stories, k)
+        if not group:
+            stories = self.store.stories_of(top)
         owners: dict[int, list[int]] = {a: [] for a in top}
         for ranked in lists:
             for pid, article_id, _ in ranked.paragraphs:
@@ -304,6 +323,39 @@ class Searcher:
             shown = [p for p in ordered if texts[p].position != 0][:PARAGRAPHS_PER_HIT] or ordered[:1]
             paragraphs = [ParagraphHit(p, texts[p].position, texts[p].part, texts[p].text, paragraph_scores[p])
                           for p in shown]
+            story_id, story_size = stories.get(article_id, (None, 1))
             hits.append(Hit(rank, article_scores[article_id], articles[article_id], paragraphs,
-                            copies.get(article_id, [])))
+                            copies.get(article_id, []), story_id, story_size,
+                            [articles[a] for a in grouped.get(article_id, [])[:SAME_STORY_SHOWN]]))
         return hits
+
+
+def _cut(candidates: list[int], stories: dict[int, tuple[int, int]], k: int) -> int:
+    """How many of the candidates (best first) hold the k best stories (articles
+    without a story each count as one)."""
+    seen: set[object] = set()
+    for n, article_id in enumerate(candidates):
+        seen.add(stories[article_id][0] if article_id in stories else ("article", article_id))
+        if len(seen) == k:
+            return n + 1
+    return len(candidates)
+
+
+def _group(ranked: list[int], stories: dict[int, tuple[int, int]], k: int) -> tuple[list[int], dict[int, list[int]]]:
+    """The first k articles of distinct stories, and under each the other articles of
+    its story among `ranked`."""
+    top: list[int] = []
+    lead: dict[int, int] = {}  # story id -> its hit
+    grouped: dict[int, list[int]] = {}
+    for article_id in ranked:
+        story = stories.get(article_id)
+        if story is not None and story[0] in lead:
+            grouped[lead[story[0]]].append(article_id)
+            continue
+        if len(top) == k:
+            continue
+        top.append(article_id)
+        grouped[article_id] = []
+        if story is not None:
+            lead[story[0]] = article_id
+    return top, grouped

@@ -32,6 +32,8 @@ class CopyJSON(TypedDict):
 
 class _Described(CopyJSON):
     author: Optional[str]
+    place: Optional[str]  # from its dateline ("KYIV, Jan 10 (Reuters) -")
+    agency: Optional[str]
 
 
 class HitJSON(_Described):
@@ -39,6 +41,9 @@ class HitJSON(_Described):
     score: float
     paragraphs: list[ParagraphJSON]
     also_published_by: list[CopyJSON]  # syndicated copies: the same text, stored once
+    story_id: Optional[int]  # the story thread (the id of its first article); None before stories are computed
+    story_size: int  # articles in that story
+    same_story: list[CopyJSON]  # other matches of the same story, grouped under this hit
 
 
 class ArticleParagraphJSON(TypedDict):
@@ -64,6 +69,53 @@ def copy_json(article: StoredArticle) -> CopyJSON:
 def article_json(article: StoredArticle, paragraphs: list[Paragraph]) -> ArticleJSON:
     return {"id": article.id, "key": article.key, "doc_id": article.doc_id, "title": article.title,
             "date": article.date, "source": article.source, "url": article.url, "author": article.author,
+            "place": article.place, "agency": article.agency,
             "path": article.path, "metadata": article.metadata, "copy_of": article.copy_of,
             "paragraphs": [{"id": p.id, "article_id": p.article_id, "position": p.position, "part": p.part,
                             "text": p.text} for p in paragraphs]}
+
+
+class StoryCopyJSON(TypedDict):
+    id: int
+    source: Optional[str]
+    url: Optional[str]
+    date: Optional[str]
+
+
+class StoryArticleJSON(TypedDict):
+    id: int
+    doc_id: Optional[str]
+    title: Optional[str]
+    date: Optional[str]
+    source: Optional[str]
+    url: Optional[str]
+    path: str
+    first_report: bool
+    day: Optional[int]  # days after the first report
+    follows: Optional[int]  # the earlier article of the story it was linked to
+    likeness: float  # to that article
+    lead: Optional[str]  # its first paragraph
+    also_published_by: list[StoryCopyJSON]
+
+
+class StoryJSON(TypedDict):
+    story_id: int  # the id of its first article
+    size: int
+    sources: list[str]
+    first_date: Optional[str]
+    last_date: Optional[str]
+    articles: list[StoryArticleJSON]  # in time order
+
+
+class SimilarJSON(TypedDict):
+    rank: int
+    likeness: float  # cosine of the article vectors
+    id: int
+    doc_id: Optional[str]
+    title: Optional[str]
+    date: Optional[str]
+    source: Optional[str]
+    url: Optional[str]
+    path: str
+    story_id: Optional[int]
+    story_size: int

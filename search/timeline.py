@@ -53,6 +53,22 @@ def _next(start: str, by: str) -> str:
     return (day + dt.timedelta(days=7 if by == "week" else 1)).isoformat()
 
 
+def one_per_story(hits: list[Hit]) -> list[Hit]:
+    """The first hit of each story, in the order given, the rest listed under it."""
+    kept: list[Hit] = []
+    lead: dict[int, Hit] = {}
+    for hit in hits:
+        if hit.story_id is not None and hit.story_id in lead:
+            lead[hit.story_id].same_story.append(hit.article)
+            continue
+        kept.append(hit)
+        if hit.story_id is not None:
+            lead[hit.story_id] = hit
+    for rank, hit in enumerate(kept, start=1):
+        hit.rank = rank
+    return kept
+
+
 def about(hits: list[Hit]) -> list[Hit]:
     """The hits that count as about the query (see the module's docstring)."""
     if not hits:

@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import ArticleNotFoundError, IndexNotFoundError, NewssearchError, article_json, version
-from ..search.shapes import ArticleJSON, HitJSON
+from ..search.shapes import ArticleJSON, HitJSON, SimilarJSON, StoryJSON
 from .pool import ArchivePool
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -153,13 +153,18 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
         since: Annotated[Optional[datetime.date], Query(description="Only articles dated on or after this day.")] = None,
         until: Annotated[Optional[datetime.date], Query(description="Only articles dated on or before this day.")] = None,
         source: Annotated[list[str], Query(max_length=200, description="Substring of the source (repeatable).")] = [],  # noqa: B006 - FastAPI copies it
+        place: Annotated[list[str], Query(max_length=200, description="Substring of the dateline's place (repeatable).")] = [],  # noqa: B006
         sort: Literal["relevance", "newest", "oldest"] = "relevance",
         facets: bool = False,
+        group: Annotated[bool, Query(description="One hit per story; the story's other matches under it.")] = True,
+        recent: Annotated[Optional[str], Query(
+            pattern=r"^\s*\d+(\.\d+)?\s*[dwmyDWMY]?\s*$", max_length=20,
+            description="Prefer newer articles: a score halves every this long (30d, 2w, 6m, 1y).")] = None,
     ) -> JSONResponse:
         archive = pool.archive()
         where = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-                 "sources": [s for s in source if s.strip()] or None}
-        hits = archive.search(q, k=k, mode=mode, fusion=fusion, sort=sort, **where)
+                 "sources": [s for s in source if s.strip()] or None, "places": [p for p in place if p.strip()] or None}
+        hits = archive.search(q, k=k, mode=mode, fusion=fusion, sort=sort, group=group, recent=recent, **where)
         counts = archive.facets(q, mode=mode, **where) if facets else None
         # Sent as it is: the shapes are the library's (and the schema test checks them), so
         # FastAPI need not validate and re-serialise every hit.
@@ -184,6 +189,17 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
     def article(article_id: Annotated[str, PathParameter(max_length=500)]) -> ArticleJSON:
         found, paragraphs = pool.archive().article(article_id)
         return article_json(found, paragraphs)
+
+    @app.get("/api/stories/{article_id}", response_model=StoryJSON, responses=errors,
+             summary="The story an article belongs to: its articles in time order, the first report first")
+    def story(article_id: Annotated[str, PathParameter(max_length=500)]) -> StoryJSON:
+        return pool.archive().story(article_id).to_dict()  # type: ignore[return-value]
+
+    @app.get("/api/similar/{article_id}", response_model=list[SimilarJSON], responses=errors,
+             summary="The articles most like this one, one per story, other stories than its own")
+    def similar(article_id: Annotated[str, PathParameter(max_length=500)],
+                k: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10) -> list[SimilarJSON]:
+        return [item.to_dict() for item in pool.archive().similar(article_id, k=k)]  # type: ignore[misc]
 
     @app.get("/api/stats", response_model=StatsJSON, responses=errors, summary="Counts, model and size")
     def stats() -> StatsJSON:

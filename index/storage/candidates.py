@@ -20,6 +20,7 @@ class ArticleFilter(Protocol):
     since: str | None  # YYYY-MM-DD, inclusive
     until: str | None
     sources: tuple[str, ...]  # case-insensitive substrings of the source
+    places: tuple[str, ...]  # case-insensitive substrings of the dateline's place
 
     @property
     def active(self) -> bool: ...
@@ -39,6 +40,10 @@ def filter_sql(where: ArticleFilter, article_alias: str = "a") -> tuple[str, lis
         ors = " OR ".join(f"instr(lower({article_alias}.source), ?) > 0" for _ in where.sources)
         clauses.append(f"({ors})")
         params.extend(s.lower() for s in where.sources)
+    if where.places:
+        ors = " OR ".join(f"instr(lower({article_alias}.place), ?) > 0" for _ in where.places)
+        clauses.append(f"({ors})")
+        params.extend(s.lower() for s in where.places)
     return (" AND ".join(clauses) or "1"), params
 
 

@@ -148,6 +148,20 @@ class SearchReads:
             "sources": self.db.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0],
         }
 
+    def leads(self, article_ids: Sequence[int]) -> dict[int, str]:
+        """Each article's first paragraph after the headline (its first window)."""
+        found: dict[int, str] = {}
+        for chunk, marks in batches(article_ids):
+            found.update(self.db.execute(f"SELECT article_id, text FROM paragraphs WHERE article_id IN ({marks}) "
+                                         "AND position = 1 AND part = 0", chunk).fetchall())
+        return found
+
+    def article_dates(self, article_ids: Sequence[int]) -> dict[int, str | None]:
+        found: dict[int, str | None] = {}
+        for chunk, marks in batches(article_ids):
+            found.update(self.db.execute(f"SELECT id, date FROM articles WHERE id IN ({marks})", chunk).fetchall())
+        return found
+
     def date_range(self) -> tuple[str | None, str | None]:
         return tuple(self.db.execute("SELECT min(date), max(date) FROM articles").fetchone())  # type: ignore[return-value]
 

@@ -72,6 +72,8 @@ class StoredArticle:
     path: str
     metadata: dict[str, Any]
     copy_of: int | None = None  # the article this is a syndicated copy of
+    place: str | None = None  # from its dateline (index/formats/datelines.py)
+    agency: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> StoredArticle:
@@ -79,6 +81,7 @@ class StoredArticle:
             id=row["id"], key=row["key"], doc_id=row["doc_id"], title=row["title"], date=row["date"],
             source=row["source"], url=row["url"], author=row["author"], path=row["path"],
             metadata=json.loads(row["metadata"] or "{}"), copy_of=row.get("copy_of"),
+            place=row.get("place"), agency=row.get("agency"),
         )
 
 

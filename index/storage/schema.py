@@ -124,6 +124,43 @@ def _m007_compound_words(db: sqlite_utils.Database) -> None:
         write_article_text(db, article_id)
 
 
+def _m008_stories(db: sqlite_utils.Database) -> None:
+    """Story threads (index/stories.py): each article follows the earlier article of its
+    story it is most like, or starts a story. Not a data table: the links are derived
+    from the articles, so changing them leaves the FAISS files current. An article whose
+    vector changes (rewritten, deleted, turned into a copy) loses its link, by trigger,
+    and is linked again by the next run."""
+    db["article_stories"].create({"article_id": int, "follows": int, "score": float, "story_id": int,
+                                  "archive_size": int},
+                                 pk="article_id", not_null={"score", "story_id", "archive_size"}, if_not_exists=True)
+    db["article_stories"].create_index(["story_id"], if_not_exists=True)
+    db["article_stories"].create_index(["follows"], if_not_exists=True)
+    for event, row in (("INSERT", "new"), ("UPDATE", "old"), ("DELETE", "old")):
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS article_vectors_{event.lower()}_story AFTER {event} "
+                   f"ON article_vectors BEGIN DELETE FROM article_stories WHERE article_id = {row}.article_id; END")
+
+
+def _m009_datelines(db: sqlite_utils.Database) -> None:
+    """Place and agency from each article's dateline, and its author from a byline when
+    it had none (index/formats/datelines.py), for articles indexed before."""
+    from ..formats.datelines import parse_metadata
+
+    columns = db["articles"].columns_dict
+    for column in ("place", "agency"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+    db["articles"].create_index(["place"], if_not_exists=True)
+    paragraphs: dict[int, list[str]] = {}
+    for article_id, text in db.execute("SELECT article_id, text FROM paragraphs WHERE position BETWEEN 1 AND 3 "
+                                       "AND part = 0 ORDER BY article_id, position"):
+        paragraphs.setdefault(article_id, []).append(text)
+    for article_id, texts in paragraphs.items():
+        found = parse_metadata(texts)
+        if found:
+            db.execute("UPDATE articles SET place = ?, agency = ?, author = coalesce(author, ?) WHERE id = ?",
+                       [found.get("place"), found.get("agency"), found.get("author"), article_id])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
@@ -132,6 +169,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("005_boilerplate", _m005_boilerplate),
     ("006_generation_triggers", _m006_generation_triggers),
     ("007_compound_words", _m007_compound_words),
+    ("008_stories", _m008_stories),
+    ("009_datelines", _m009_datelines),
 ]
 
 

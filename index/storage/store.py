@@ -22,6 +22,7 @@ from .boilerplate import BoilerplateRows
 from .candidates import Candidates
 from .reads import SearchReads
 from .schema import migrate, pending_migrations
+from .stories import StoryRows
 from .writes import ArticleWrites
 
 
@@ -48,7 +49,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
                            isolation_level=None)
 
 
-class Store(ArticleWrites, SearchReads, Candidates, BoilerplateRows):
+class Store(ArticleWrites, SearchReads, Candidates, BoilerplateRows, StoryRows):
     """Reads and writes of one index database."""
 
     def __init__(self, path: Path, readonly: bool = False):

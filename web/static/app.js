@@ -54,7 +54,7 @@ function meta(item) {
 
 function state() {
   const params = new URLSearchParams(location.search);
-  return Object.fromEntries([...fields, "article"].map((f) => [f, params.get(f) || ""]));
+  return Object.fromEntries([...fields, "article", "story"].map((f) => [f, params.get(f) || ""]));
 }
 
 function fillForm(s) {
@@ -89,7 +89,60 @@ function resultItem(hit, pattern, s) {
     const names = hit.also_published_by.map((c) => [c.source || c.title || c.path, c.date && c.date.slice(0, 10)].filter(Boolean).join(", "));
     item.append(el("p", { class: "copies", text: `Also published by: ${names.join("; ")}` }));
   }
+  if (hit.story_size > 1) {
+    const more = hit.story_size - 1;
+    item.append(el("p", { class: "story" }, el("a", {
+      href: urlFor({ ...s, story: String(hit.id) }), "data-story": String(hit.id),
+      text: `and ${more} more on this story`,
+    })));
+  }
   return item;
+}
+
+function showView() {
+  $("results").hidden = true;
+  const view = $("article");
+  view.hidden = false;
+  view.replaceChildren();
+  setStatus("Loading…");
+  return view;
+}
+
+async function showStory(s) {
+  const view = showView();
+  try {
+    const story = await api(`/api/stories/${encodeURIComponent(s.story)}`);
+    const back = el("a", { class: "back", href: urlFor({ ...s, story: "" }), text: s.q ? "← Back to results" : "← New search" });
+    const span = story.first_date ? `${story.first_date} to ${story.last_date}` : "undated";
+    view.append(back, el("h1", { text: `Story: ${story.size} article${story.size === 1 ? "" : "s"}` }),
+      el("p", { class: "meta", text: `${span} · ${story.sources.join(", ")}` }));
+    const list = el("ol", { class: "story-list" });
+    for (const a of story.articles) {
+      const when = a.first_report ? "First report" : (a.day === null ? "" : `Day ${a.day}`);
+      const link = el("a", { href: urlFor({ ...s, story: "", article: String(a.id) }), text: a.title || "(untitled)" });
+      const item = el("li", {}, el("p", { class: "when", text: when }), el("h2", {}, link), el("p", { class: "meta", text: meta(a) }));
+      if (a.lead) item.append(el("p", { class: "snippet", text: a.lead }));
+      list.append(item);
+    }
+    view.append(list);
+    setStatus("");
+    back.focus();
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
+async function showSimilar(view, s, id) {
+  try {
+    const found = await api(`/api/similar/${encodeURIComponent(id)}?k=5`);
+    if (!found.length) return;
+    const list = el("ul", { class: "similar" });
+    for (const item of found) {
+      const link = el("a", { href: urlFor({ ...s, article: String(item.id) }), text: item.title || "(untitled)" });
+      list.append(el("li", {}, link, el("span", { class: "meta", text: ` · ${meta(item)}` })));
+    }
+    view.append(el("h2", { text: "Similar articles, other stories" }), list);
+  } catch { /* the article itself is shown; similar articles are extra */ }
 }
 
 async function showResults(s) {
@@ -113,11 +166,7 @@ async function showResults(s) {
 }
 
 async function showArticle(s) {
-  $("results").hidden = true;
-  const view = $("article");
-  view.hidden = false;
-  view.replaceChildren();
-  setStatus("Loading…");
+  const view = showView();
   try {
     const article = await api(`/api/articles/${encodeURIComponent(s.article)}`);
     const pattern = s.q && s.mode !== "semantic" ? highlighter(s.q) : null;
@@ -131,6 +180,8 @@ async function showArticle(s) {
       const number = el("span", { class: "number", text: `¶${p.position}${p.part ? "." + (p.part + 1) : ""}` });
       view.append(el("p", { class: "paragraph" }, number, marked(p.text, pattern)));
     }
+    view.append(el("p", { class: "story" }, el("a", { href: urlFor({ ...s, article: "", story: String(article.id) }), text: "This article's story" })));
+    await showSimilar(view, s, article.id);
     setStatus("");
     back.focus();
   } catch (error) {
@@ -142,6 +193,7 @@ function render() {
   const s = state();
   fillForm(s);
   document.title = s.q ? `${s.q} – newssearch` : "newssearch";
+  if (s.story) return showStory(s);
   return s.article ? showArticle(s) : showResults(s);
 }
 
@@ -167,7 +219,7 @@ document.addEventListener("click", (event) => {
 document.addEventListener("keydown", (event) => {
   const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName);
   if (event.key === "/" && !typing) { event.preventDefault(); $("q").focus(); $("q").select(); }
-  if (event.key === "Escape" && state().article) history.back();
+  if (event.key === "Escape" && (state().article || state().story)) history.back();
 });
 
 window.addEventListener("popstate", render);
