@@ -216,7 +216,15 @@ def write_table(path: Path, found: dict[str, tuple[Path, str]], results: dict[st
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text("\n".join(lines) + _kept_sections(path), encoding="utf-8")
+
+
+KEPT_FROM = "\n## Story threads"  # written from benchmarks/stories.py and story_grouping.py, kept here
+
+
+def _kept_sections(path: Path) -> str:
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    return ("\n" + old[old.index(KEPT_FROM):]) if KEPT_FROM in old else "\n"
 
 
 if __name__ == "__main__":

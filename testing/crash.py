@@ -110,7 +110,16 @@ def index_content(archive: Archive) -> dict:
         "copies": sorted(db.execute(
             "SELECT c.key, o.key FROM articles c JOIN articles o ON o.id = c.copy_of").fetchall()),
         "faiss": len(archive.vectors),
+        "stories": sorted(sorted(members) for members in _stories(db).values()),
     }
+
+
+def _stories(db) -> dict[str, list[str]]:  # noqa: ANN001 - a sqlite_utils Database
+    found: dict[str, list[str]] = {}
+    for key, first in db.execute("SELECT a.key, f.key FROM article_stories s JOIN articles a ON a.id = s.article_id "
+                                 "JOIN articles f ON f.id = s.story_id"):
+        found.setdefault(first, []).append(key)
+    return found
 
 
 RESULT_QUERIES = ["profits rise", "oil prices", "bank interest rates", "shares fell sharply", "economic growth"]

@@ -136,3 +136,33 @@ def test_errors_show_on_the_page(server, page):
     page.goto(server + "/?q=%3F%21")  # "?!": no words to search for
     page.wait_for_selector("#status.error")
     assert "no words" in page.locator("#status").inner_text()
+
+
+STORY = [
+    {"id": f"quake-{n}", "title": f"Earthquake in Valparaiso, report {n}", "date": f"2022-03-0{1 + n // 2}",
+     "source": source,
+     "text": ("A magnitude 7 earthquake struck the coastal city of Valparaiso, collapsing bridges and cutting power "
+              f"to thousands of homes. Rescuers searched the rubble of the Valparaiso bridges. Report {n}.")}
+    for n, source in enumerate(("Daily Post", "Evening Star", "Morning Herald"))
+]
+
+
+def test_a_story_opens_from_its_hit_and_its_article(server, page, corpus, isolated):
+    (corpus / "story.jsonl").write_text("".join(json.dumps(r) + "\n" for r in STORY), encoding="utf-8")
+    with Archive.open(isolated) as archive:
+        archive.index([corpus])
+    page.goto(server + "/?q=earthquake+Valparaiso+bridges")
+    page.wait_for_selector("#results li")
+    assert page.locator("#results h2 a", has_text="Earthquake in Valparaiso").count() == 1  # one hit per story
+    more = page.locator("#results .story a").first
+    assert more.inner_text() == "and 2 more on this story"
+    more.click()
+    page.wait_for_selector("#article .story-list li")
+    assert "story=" in page.url
+    assert page.locator("#article h1").inner_text() == "Story: 3 articles"
+    assert page.locator("#article .when").all_inner_texts()[0].lower() == "first report"
+    page.locator("#article .story-list h2 a").nth(2).click()  # the latest report
+    page.wait_for_selector("#article .similar li, #article .story a")
+    assert page.locator("#article h1").inner_text() == "Earthquake in Valparaiso, report 2"
+    page.go_back()
+    page.wait_for_selector("#article .story-list li")

@@ -34,6 +34,8 @@ def test_a_fresh_index_is_consistent(indexed):
     ("DELETE FROM article_vectors WHERE article_id = 2", "article vectors disagree"),
     ("DELETE FROM articles_fts WHERE rowid = 2", "article text index disagrees"),
     ("DELETE FROM paragraphs WHERE id = 3", "FAISS ids differ"),
+    ("INSERT INTO article_stories (article_id, follows, score, story_id, archive_size) VALUES (999, NULL, 0, 999, 1)",
+     "story links belong to no article"),
 ])
 def test_damage_is_found_and_repaired(indexed, damage, problem):
     with Archive.open() as archive:

@@ -27,6 +27,15 @@ class CheckReport:
         return {"ok": self.ok, "problems": self.problems, "repaired": self.repaired, "not_checked": self.not_checked}
 
 
+# Story links are derived (index/stories.py): a link to an article that went is mended by
+# the next index run, so only links that no run would make are problems.
+STORY_PROBLEMS = [
+    ("SELECT count(*) FROM article_stories s LEFT JOIN articles a ON a.id = s.article_id "
+     "WHERE a.id IS NULL OR a.copy_of IS NOT NULL", "story links belong to no article or to a syndicated copy"),
+    ("SELECT count(*) FROM article_stories s JOIN article_stories f ON f.article_id = s.follows "
+     "WHERE f.story_id != s.story_id", "story links disagree with their story ids"),
+]
+
 # (query counting offenders, what they are)
 COUNTED_PROBLEMS = [
     ("SELECT count(*) FROM paragraphs p LEFT JOIN vectors v ON v.hash = p.text_hash WHERE v.hash IS NULL",
@@ -43,6 +52,7 @@ COUNTED_PROBLEMS = [
      "syndicated copies point to no article"),
     ("SELECT count(*) FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE a.copy_of IS NOT NULL",
      "paragraphs belong to a syndicated copy"),
+    *STORY_PROBLEMS,
 ]
 
 
@@ -109,6 +119,9 @@ def repair(store: Store, dimension: int) -> list[str]:
         removed = store.db.execute("DELETE FROM paragraphs WHERE article_id NOT IN (SELECT id FROM articles)").rowcount
         if removed:
             done.append(f"removed {removed} paragraphs that belonged to no article")
+        if any(_count(store, sql) for sql, _ in STORY_PROBLEMS):
+            store.db.execute("DELETE FROM article_stories")
+            done.append("story links were inconsistent: removed; the next index run links every article again")
         unused = store.delete_orphan_vectors()
         if unused:
             done.append(f"removed {unused} unused vectors")
