@@ -50,9 +50,13 @@ def hit_text(hit: Hit, query: str) -> str:
     if hit.copies:
         others = [copy.source or copy.url or copy.path for copy in hit.copies]
         lines.append("    " + typer.style("also published by " + ", ".join(dict.fromkeys(others)), fg="cyan"))
+    for other in hit.same_story:
+        facts = " · ".join(f for f in ((other.date or "")[:10], other.source, f"id {other.id}") if f)
+        lines.append("    " + typer.style(f"also on this story: {other.title or '(untitled)'}", fg="magenta")
+                     + typer.style(f" · {facts}", dim=True))
     if hit.story_size > 1:
-        more = hit.story_size - 1
-        lines.append("    " + typer.style(f"and {more} more on this story: newssearch story {article.id}", fg="magenta"))
+        lines.append("    " + typer.style(f"story of {hit.story_size} articles: newssearch story {article.id}",
+                                            fg="magenta"))
     for paragraph in hit.paragraphs:
         label = "headline" if paragraph.position == 0 else f"¶{paragraph.position}"
         body = textwrap.fill(_snippet(paragraph.text), width=width - 6, subsequent_indent="      ")

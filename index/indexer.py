@@ -27,6 +27,7 @@ ARTICLES_PER_BATCH = 200
 # Distinct new texts of a whole batch are sorted by length, then embedded this many
 # at a time: one forward pass each, padded only to the longest of similar texts.
 TEXTS_PER_EMBED_CALL = FORWARD_BATCH
+LINK_STORIES = True  # off only to measure what story threads cost (benchmarks/story_cost.py)
 
 
 def text_hash(text: str) -> str:
@@ -189,6 +190,8 @@ class Indexer:
             self.vectors.add(ids, vectors)
 
     def _link_stories(self) -> None:
+        if not LINK_STORIES:
+            return
         started = time.perf_counter()
         self.report.stories_linked += stories.update(self.store)
         self.report.story_seconds += time.perf_counter() - started

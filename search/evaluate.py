@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..index.storage.rows import StoredArticle
 from .keyword import query_terms
 from .searcher import Hit, Searcher
 
@@ -133,16 +134,22 @@ def run_queries(searcher: Searcher, task: Task, mode: str = "hybrid",
     for number, query_id in enumerate(searchable):
         hits = searcher.search(task.queries[query_id], k=max(CUTOFFS), mode=mode,
                                query_vector=vectors[number] if vectors is not None else None, **options)
-        ranked = [doc_id for hit in hits for doc_id in hit_ids(hit, task.keyed_under)]
+        # A hit's grouped matches are shown under it (the page and the command line list
+        # them): they come right after it.
+        ranked = [doc_id for hit in hits for shown in (hit, *hit.same_story) for doc_id in hit_ids(shown, task.keyed_under)]
         rankings[query_id] = list(dict.fromkeys(ranked))  # a document counts once, where it first comes
     return rankings, time.perf_counter() - started
 
 
-def hit_ids(hit: Hit, keyed_under: Path | None = None) -> list[str]:
+def hit_ids(hit: Hit | StoredArticle, keyed_under: Path | None = None) -> list[str]:
     """The ids a hit stands for in a ranking: itself and its syndicated copies (same
-    text, other ids), in key order, whatever the task's judgements say about them. For
-    a task keyed by article key, the keys relative to its corpus folder."""
-    articles = sorted((hit.article, *hit.copies), key=lambda article: article.key)
+    text, other ids), in key order, whatever the task's judgements say about them (an
+    article grouped under a hit: its own id). For a task keyed by article key, the
+    keys relative to its corpus folder."""
+    if isinstance(hit, StoredArticle):
+        articles = [hit]
+    else:
+        articles = sorted((hit.article, *hit.copies), key=lambda article: article.key)
     if keyed_under is not None:
         prefix = str(keyed_under) + "/"
         return [a.key[len(prefix):] if a.key.startswith(prefix) else a.key for a in articles]

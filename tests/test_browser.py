@@ -154,8 +154,9 @@ def test_a_story_opens_from_its_hit_and_its_article(server, page, corpus, isolat
     page.goto(server + "/?q=earthquake+Valparaiso+bridges")
     page.wait_for_selector("#results li")
     assert page.locator("#results h2 a", has_text="Earthquake in Valparaiso").count() == 1  # one hit per story
+    assert page.locator("#results .same-story").first.locator("li").count() == 2  # its other matches
     more = page.locator("#results .story a").first
-    assert more.inner_text() == "and 2 more on this story"
+    assert more.inner_text() == "Story of 3 articles"
     more.click()
     page.wait_for_selector("#article .story-list li")
     assert "story=" in page.url

@@ -183,7 +183,8 @@ def test_story_similar_and_recent_on_the_command_line(tmp_path):
     similar = runner.invoke(cli, ["similar", "summit-1", "--json", "-k", "2"])
     assert similar.exit_code == 0 and len(similar.stdout.splitlines()) == 2
     query = runner.invoke(cli, ["query", "Rotterdam dock strike", "-k", "2"])
-    assert "and 2 more on this story" in query.output
+    assert "story of 3 articles: newssearch story" in query.output
+    assert query.output.count("also on this story: Dockers strike in") == 2
     bad = runner.invoke(cli, ["query", "strike", "--recent", "soon"])
     assert bad.exit_code != 0 and "half-life" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(cli, ["story", "no-such-article"])
@@ -204,3 +205,28 @@ def test_story_endpoints(tmp_path, isolated, path):
         assert response.status_code == 200
         assert client.get("/api/stories/nothing").status_code == 404
         assert client.get("/api/search", params={"q": "strike", "recent": "0d"}).status_code == 400
+
+
+def test_undated_articles_stand_alone(tmp_path):
+    records = write_corpus(tmp_path / "news")
+    for r in records:
+        del r["date"]
+    (tmp_path / "news" / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with Archive.open(create=True) as archive:
+        archive.index([tmp_path / "news"])
+        labels = stories_by_doc(archive)
+    assert len(set(labels.values())) == len(labels) == 12
+
+
+def test_the_evaluation_counts_a_hit_then_what_is_grouped_under_it(tmp_path):
+    from newssearch.search.evaluate import Task, run_queries
+
+    write_corpus(tmp_path / "news")
+    with Archive.open(create=True) as archive:
+        archive.index([tmp_path / "news"])
+        task = Task(name="t", corpus=tmp_path / "news", queries={"q": "earthquake Valparaiso bridges"},
+                    qrels={"q": {"quake-2": 1}})
+        rankings, _ = run_queries(archive.searcher(), task)
+        hits = archive.search("earthquake Valparaiso bridges", k=10)
+    shown = [hits[0].article.doc_id, *(a.doc_id for a in hits[0].same_story), hits[1].article.doc_id]
+    assert rankings["q"][:4] == shown

@@ -116,16 +116,11 @@ class StoryRows:
         return [row[-1] for row in sorted(keyed)]
 
     # what the rule reads -------------------------------------------------------------
-    def story_candidates(self, first: str | None, last: str | None) -> tuple[list[Candidate], np.ndarray]:
-        """Originals dated from `first` to `last` (both None: the undated ones), with
-        their article vectors."""
-        if first is None:
-            where, values = "a.date IS NULL", []
-        else:
-            where, values = "a.date BETWEEN ? AND ?", [first, last]
+    def story_candidates(self, first: str, last: str) -> tuple[list[Candidate], np.ndarray]:
+        """Originals dated from `first` to `last`, with their article vectors."""
         rows = self.db.execute(
             "SELECT a.id, a.key, a.date, v.vector FROM articles a JOIN article_vectors v ON v.article_id = a.id "
-            f"WHERE a.copy_of IS NULL AND {where}", values).fetchall()
+            "WHERE a.copy_of IS NULL AND a.date BETWEEN ? AND ?", [first, last]).fetchall()
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
         _, vectors = unpack([(r[0], r[3]) for r in rows], len(rows[0][3]) // 4)

@@ -89,11 +89,18 @@ function resultItem(hit, pattern, s) {
     const names = hit.also_published_by.map((c) => [c.source || c.title || c.path, c.date && c.date.slice(0, 10)].filter(Boolean).join(", "));
     item.append(el("p", { class: "copies", text: `Also published by: ${names.join("; ")}` }));
   }
+  if (hit.same_story.length) {
+    const list = el("ul", { class: "same-story", "aria-label": "Also on this story" });
+    for (const other of hit.same_story) {
+      const link = el("a", { href: urlFor({ ...s, article: String(other.id) }), text: other.title || "(untitled)" });
+      list.append(el("li", {}, link, el("span", { class: "meta", text: ` · ${meta(other)}` })));
+    }
+    item.append(list);
+  }
   if (hit.story_size > 1) {
-    const more = hit.story_size - 1;
     item.append(el("p", { class: "story" }, el("a", {
       href: urlFor({ ...s, story: String(hit.id) }), "data-story": String(hit.id),
-      text: `and ${more} more on this story`,
+      text: `Story of ${hit.story_size} articles`,
     })));
   }
   return item;
