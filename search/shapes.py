@@ -82,14 +82,7 @@ class StoryCopyJSON(TypedDict):
     date: Optional[str]
 
 
-class StoryArticleJSON(TypedDict):
-    id: int
-    doc_id: Optional[str]
-    title: Optional[str]
-    date: Optional[str]
-    source: Optional[str]
-    url: Optional[str]
-    path: str
+class StoryArticleJSON(CopyJSON):
     first_report: bool
     day: Optional[int]  # days after the first report
     follows: Optional[int]  # the earlier article of the story it was linked to
@@ -107,15 +100,8 @@ class StoryJSON(TypedDict):
     articles: list[StoryArticleJSON]  # in time order
 
 
-class SimilarJSON(TypedDict):
+class SimilarJSON(CopyJSON):
     rank: int
     likeness: float  # cosine of the article vectors
-    id: int
-    doc_id: Optional[str]
-    title: Optional[str]
-    date: Optional[str]
-    source: Optional[str]
-    url: Optional[str]
-    path: str
     story_id: Optional[int]
     story_size: int

@@ -34,14 +34,15 @@ class Story:
         return list(dict.fromkeys(s for s in found if s))
 
     def to_dict(self) -> dict[str, Any]:
+        from .shapes import copy_json  # typing_extensions: not for plain-text queries (cold_query.py)
+
         dates = [a.article.date for a in self.articles if a.article.date]
         first = dates[0][:10] if dates else None
         return {
             "story_id": self.id, "size": len(self.articles), "sources": self.sources,
             "first_date": first, "last_date": dates[-1][:10] if dates else None,
             "articles": [{
-                "id": a.article.id, "doc_id": a.article.doc_id, "title": a.article.title, "date": a.article.date,
-                "source": a.article.source, "url": a.article.url, "path": a.article.path,
+                **copy_json(a.article),
                 "first_report": n == 0, "day": _days_between(first, a.article.date),
                 "follows": a.follows, "likeness": round(a.likeness, 4), "lead": a.lead,
                 "also_published_by": [{"id": c.id, "source": c.source, "url": c.url, "date": c.date}
@@ -81,9 +82,9 @@ class Similar:
     story_size: int
 
     def to_dict(self) -> dict[str, Any]:
-        a = self.article
-        return {"rank": self.rank, "likeness": round(self.likeness, 6), "id": a.id, "doc_id": a.doc_id,
-                "title": a.title, "date": a.date, "source": a.source, "url": a.url, "path": a.path,
+        from .shapes import copy_json
+
+        return {**copy_json(self.article), "rank": self.rank, "likeness": round(self.likeness, 6),
                 "story_id": self.story_id, "story_size": self.story_size}
 
 
