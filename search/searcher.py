@@ -203,7 +203,13 @@ class Searcher:
             lists, articles = self._second_pass(query_vector, lists, articles, article_lists, fusion, depth,
                                                 where, allowed)
         covered = short and (COVERAGE if coverage is None else coverage)
-        return self._fuse(lists, articles, k, fusion, query, mode, covered, group, recent)
+        hits = self._fuse(lists, articles, k, fusion, query, mode, covered, group, recent)
+        # Grouped, the lists' articles may hold fewer than k stories: look deeper.
+        while group and len(hits) < k and depth < total and any(len(r.paragraphs) >= depth for r in lists):
+            depth *= 4
+            lists = self._retrieve(query, mode, depth, where, allowed, query_vector)
+            hits = self._fuse(lists, articles, k, fusion, query, mode, covered, group, recent)
+        return hits
 
     def _second_pass(self, query_vector: np.ndarray, lists: list[_Ranked], articles: list[list[tuple[int, float]]],
                      names: tuple[str, ...], fusion: str, depth: int, where: Filter,

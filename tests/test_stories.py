@@ -230,3 +230,46 @@ def test_the_evaluation_counts_a_hit_then_what_is_grouped_under_it(tmp_path):
         hits = archive.search("earthquake Valparaiso bridges", k=10)
     shown = [hits[0].article.doc_id, *(a.doc_id for a in hits[0].same_story), hits[1].article.doc_id]
     assert rankings["q"][:4] == shown
+
+
+def test_grouped_search_looks_deeper_for_k_stories(tmp_path, monkeypatch):
+    from newssearch.search import searcher
+
+    # 20 reports of one event, six paragraphs each, fill the first 100 candidate
+    # paragraphs; two other stories lie beyond, among unrelated news.
+    folder = tmp_path / "many"
+    folder.mkdir()
+    body = ["The river flooded the valley towns after heavy rain on Monday.",
+            "Rescue boats reached the valley villages cut off by the flood water.",
+            "The river crested above the levees near the old mill and the bridge.",
+            "Officials said the flooded valley farms would need weeks to drain.",
+            "Volunteers filled sandbags along the river banks through the night.",
+            "Forecasters expect the flood to recede once the rain eases."]
+    records = [{"id": f"flood-{n}", "title": f"River floods the valley, report {n}", "date": "2022-05-02",
+                "source": f"Paper {n}", "text": "\n\n".join(f"{line} Report {n}." for line in body)}
+               for n in range(20)]
+    records += [{"id": "rain-a", "title": "Rain forecast", "date": "2022-01-02", "source": "Weather Desk",
+                 "text": "More rain is forecast for the hills and the valley next week, with sunshine, wind, "
+                         "cloud and fog expected across the whole of the region later on."},
+                {"id": "rain-b", "title": "Dry spell ends", "date": "2022-09-09", "source": "Farm News",
+                 "text": "Farmers in the valley welcomed the first rain after a long, dry and dusty summer that "
+                         "had left their wells, ponds and streams lower than anyone could remember."}]
+    records += [{"id": f"other-{n}", "title": f"Council notes {n}", "date": f"2021-0{1 + n % 9}-1{n % 10}",
+                 "source": "Gazette", "text": f"The council discussed parking permits and library hours, item {n}."}
+                for n in range(40)]
+    (folder / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with Archive.open(create=True) as archive:
+        archive.index([folder])
+        labels = stories_by_doc(archive)
+        assert len({labels[f"flood-{n}"] for n in range(20)}) == 1
+        original = searcher.Searcher._retrieve
+        depths = []
+
+        def spy(self, query, mode, depth, *args, **kwargs):
+            depths.append(depth)
+            return original(self, query, mode, depth, *args, **kwargs)
+
+        monkeypatch.setattr(searcher.Searcher, "_retrieve", spy)
+        hits = archive.searcher().search("river flooded valley", k=3, mode="keyword", group=True)
+    assert {h.article.doc_id.split("-")[0] for h in hits} == {"flood", "rain"} and len(hits) == 3
+    assert hits[0].story_size == 20 and depths[0] == 100 and max(depths) > 100
