@@ -329,6 +329,10 @@ class Archive:
     # reading ----------------------------------------------------------------------------
     def article(self, identifier: str | int) -> tuple[StoredArticle, list[Paragraph]]:
         """An article and its paragraphs, by numeric id or by its own document id."""
+        found = self._find(identifier)
+        return found, self.store.article_paragraphs(found.id)
+
+    def _find(self, identifier: str | int) -> StoredArticle:
         found: StoredArticle | None = None
         text = str(identifier).strip()
         if text.isascii() and text.isdigit() and int(text) < 2**63:  # SQLite's largest row id
@@ -338,20 +342,18 @@ class Archive:
             found = matches[0] if matches else None
         if found is None:
             raise ArticleNotFoundError(f"no article with id '{identifier}' in {self.directory}")
-        return found, self.store.article_paragraphs(found.id)
+        return found
 
     def story(self, identifier: str | int) -> Story:
         """The story thread an article is in: its articles in time order, the first
         report first (search/story.py)."""
-        article, _ = self.article(identifier)
-        return story_of(self.store, article)
+        return story_of(self.store, self._find(identifier))
 
     def similar(self, identifier: str | int, k: int = 10) -> list[Similar]:
         """The k articles most like this one, one per story, other stories than its own."""
         if k < 1 or k > MAX_RESULTS:
             raise FilterError(f"the number of results must be from 1 to {MAX_RESULTS:,}")
-        article, _ = self.article(identifier)
-        return similar(self.store, self.article_vectors, article, k)
+        return similar(self.store, self.article_vectors, self._find(identifier), k)
 
     def stats(self) -> dict[str, Any]:
         settings = self.settings

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .linalg import unit_rows
 from .storage.store import Store
 from .storage.stories import Candidate
 
@@ -67,19 +68,12 @@ def update(store: Store, rule: StoryRule = DEFAULT_RULE) -> int:
             follows[c.id] = (None, 0.0)
     for first, last, _ in _runs(new, rule):
         pool, vectors = store.story_candidates(first, last)
-        _link_pool(store, pool, unit(vectors), new_ids, rule, follows, switched)
+        _link_pool(store, pool, unit_rows(vectors), new_ids, rule, follows, switched)
     store.write_story_links([(a, f, s) for a, (f, s) in follows.items() if a in new_ids], size)
     changed = [(f, s, a) for a, (f, s) in follows.items() if a not in new_ids]
     store.db.conn.executemany("UPDATE article_stories SET follows = ?, score = ? WHERE article_id = ?", changed)
     store.set_story_ids(store.followers([*new_ids, *switched]))
     return len(new_ids)
-
-
-def unit(vectors: np.ndarray) -> np.ndarray:
-    if not len(vectors):
-        return vectors
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 def _order(c: Candidate) -> tuple[bool, str, str]:

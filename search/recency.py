@@ -12,15 +12,16 @@ from ..errors import FilterError
 from ..index.storage.store import Store
 
 _UNITS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
+HALF_LIFE = r"\s*(\d+(?:\.\d+)?)\s*([dwmyDWMY]?)\s*"  # what half_life_days reads (also the API's check)
 
 
 def half_life_days(text: str) -> float:
     """'30d', '2w', '6m', '1y' or a number of days, as days."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dwmy]?)\s*", text.lower())
+    match = re.fullmatch(HALF_LIFE, text)
     if not match or float(match.group(1)) <= 0:
         raise FilterError(f"cannot read the half-life '{text}': give a positive number of days, weeks, months "
                           "or years, like 30d, 2w, 6m or 1y")
-    return float(match.group(1)) * _UNITS[match.group(2) or "d"]
+    return float(match.group(1)) * _UNITS[match.group(2).lower() or "d"]
 
 
 def preferring_recent(store: Store, scores: dict[int, float], half_life: float) -> dict[int, float]:

@@ -306,7 +306,7 @@ class Searcher:
         # Equal scores are ordered by article key, not row id, so a rebuilt index ranks
         # exactly as the original did.
         ranked = sorted((a for a in candidates if a in articles), key=lambda a: (-article_scores[a], articles[a].key))
-        top, grouped = _group(ranked, stories, k)
+        top, grouped = group_by_story(ranked, stories, k)
         if not group:
             stories = self.store.stories_of(top)
         owners: dict[int, list[int]] = {a: [] for a in top}
@@ -347,7 +347,8 @@ def _cut(candidates: list[int], stories: dict[int, tuple[int, int]], k: int) -> 
     return len(candidates)
 
 
-def _group(ranked: list[int], stories: dict[int, tuple[int, int]], k: int) -> tuple[list[int], dict[int, list[int]]]:
+def group_by_story(ranked: list[int], stories: dict[int, tuple[int, int]],
+                   k: int) -> tuple[list[int], dict[int, list[int]]]:
     """The first k articles of distinct stories, and under each the other articles of
     its story among `ranked`."""
     top: list[int] = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FilterError
-from .searcher import Hit
+from .searcher import Hit, group_by_story
 
 POOL = 500  # articles considered (the search's best)
 FLOOR = 0.4  # share of the best score an article needs to count as about the query
@@ -55,15 +55,12 @@ def _next(start: str, by: str) -> str:
 
 def one_per_story(hits: list[Hit]) -> list[Hit]:
     """The first hit of each story, in the order given, the rest listed under it."""
-    kept: list[Hit] = []
-    lead: dict[int, Hit] = {}
-    for hit in hits:
-        if hit.story_id is not None and hit.story_id in lead:
-            lead[hit.story_id].same_story.append(hit.article)
-            continue
-        kept.append(hit)
-        if hit.story_id is not None:
-            lead[hit.story_id] = hit
+    by_id = {hit.article.id: hit for hit in hits}
+    stories = {hit.article.id: (hit.story_id, hit.story_size) for hit in hits if hit.story_id is not None}
+    top, grouped = group_by_story(list(by_id), stories, len(hits))
+    kept = [by_id[a] for a in top]
+    for hit in kept:
+        hit.same_story.extend(by_id[a].article for a in grouped[hit.article.id])
     for rank, hit in enumerate(kept, start=1):
         hit.rank = rank
     return kept

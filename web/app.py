@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import ArticleNotFoundError, IndexNotFoundError, NewssearchError, article_json, version
+from ..search.recency import HALF_LIFE
 from ..search.shapes import ArticleJSON, HitJSON, SimilarJSON, StoryJSON
 from .pool import ArchivePool
 
@@ -158,7 +159,7 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
         facets: bool = False,
         group: Annotated[bool, Query(description="One hit per story; the story's other matches under it.")] = True,
         recent: Annotated[Optional[str], Query(
-            pattern=r"^\s*\d+(\.\d+)?\s*[dwmyDWMY]?\s*$", max_length=20,
+            pattern=f"^{HALF_LIFE}$", max_length=20,
             description="Prefer newer articles: a score halves every this long (30d, 2w, 6m, 1y).")] = None,
     ) -> JSONResponse:
         archive = pool.archive()
