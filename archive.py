@@ -71,6 +71,10 @@ class Archive:
         self._lock = WriteLock(directory)
         self._derived: DerivedFiles | None = None
         self._loaded_generation: int | None = None
+        # Whether a search alone in this process may rank its keyword lists on a second
+        # thread: faster alone, but a server with a process per core turns it off, since
+        # there each core has searches of its own to run.
+        self.parallel_search = True
 
     # opening ----------------------------------------------------------------------------
     @classmethod
@@ -268,7 +272,7 @@ class Archive:
     # searching --------------------------------------------------------------------------
     def searcher(self) -> Searcher:
         return Searcher(self.store, self.vectors, self.article_vectors, self.lead_vectors,
-                        lambda: self.query_embedder, self._keyword_reader())
+                        lambda: self.query_embedder, self._keyword_reader(), self.parallel_search)
 
     def _keyword_reader(self) -> Store:
         if self._keyword_store is None:

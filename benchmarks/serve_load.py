@@ -1,16 +1,18 @@
 """Load on `newssearch serve`: latency and throughput with 1, 8 and 32 concurrent
 clients on loopback, and errors while `newssearch index` writes to the same index.
 
-    python benchmarks/serve_load.py --index DIR [--clients 1,8,32] [--seconds 15]
-                                    [--write-during FOLDER] [--warm 300] [--workers 1]
+    python benchmarks/serve_load.py --index DIR [--clients 1,8,32] [--seconds 15] [--rounds 3]
+                                    [--write-during FOLDER] [--warm 300] [--workers 2]
 
 DIR is an index (e.g. the BBC set: `newssearch index ../shared/data/bbc/raw --index DIR`).
 First the library's own warm `Archive.search` is timed on the same queries, in this
-process (p50, for the cost of the HTTP layer). Then the server is started as a child
-process (`newssearch serve --port 0`), and a second child process drives it: each
+process (p50, for the cost of the HTTP layer), searching as the server's processes do
+(one thread per search with --workers 2 or more) and with its own default (two
+threads). Then the server is started as a child process (`newssearch serve --port 0`), and a second child process drives it: each
 client is a thread with its own keep-alive HTTP connection sending hybrid searches one
-after another for --seconds (bounded in time and count), recording each latency and
-every non-200 answer or failed request. With --write-during FOLDER, 8 clients keep
+after another for --seconds (bounded in time and count), recording each latency, the
+server's own time (its Server-Timing header) and every non-200 answer or failed
+request; --rounds times over, alternating the client counts, medians reported. With --write-during FOLDER, 8 clients keep
 searching while `newssearch index FOLDER` adds those articles to the same index, until
 that run ends. Prints one JSON object, with the CPU it ran on.
 
@@ -41,6 +43,7 @@ import http.client, json, sys, threading, time, urllib.parse
 port, clients, seconds, queries, limit = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5])
 results = [[] for _ in range(clients)]
 errors = [0] * clients
+inside = [[] for _ in range(clients)]  # the server's own time per search (Server-Timing), ms
 start = threading.Barrier(clients + 1)
 
 def client(number):
@@ -57,6 +60,8 @@ def client(number):
             body = response.read()
             if response.status != 200 or not json.loads(body)["hits"]:
                 errors[number] += 1
+            else:
+                inside[number].append(float(response.getheader("Server-Timing", "search;dur=nan").split("dur=")[1]))
         except Exception:
             errors[number] += 1
             connection.close()
@@ -72,7 +77,8 @@ began = time.perf_counter()
 for thread in threads:
     thread.join()
 wall = time.perf_counter() - began
-print(json.dumps({"latencies": [x for r in results for x in r], "errors": sum(errors), "wall": wall}))
+print(json.dumps({"latencies": [x for r in results for x in r], "errors": sum(errors), "wall": wall,
+                  "inside": [x for r in inside for x in r]}))
 """
 
 
@@ -81,10 +87,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def library_warm(index: Path, searches: int) -> float:
+def library_warm(index: Path, searches: int, parallel: bool) -> float:
     from newssearch import Archive
 
     with Archive.open(index) as archive:
+        archive.parallel_search = parallel
         for query in QUERIES:
             archive.search(query, k=10)
         times = []
@@ -119,7 +126,8 @@ def drive(port: int, clients: int, seconds: float) -> dict[str, float]:
     latencies = result["latencies"]
     return {"clients": clients, "requests": len(latencies), "errors": result["errors"],
             "throughput_per_s": round(len(latencies) / result["wall"], 1),
-            "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p95_ms": round(percentile(latencies, 0.95) * 1000, 2)}
+            "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
+            "server_search_p50_ms": round(percentile(result["inside"], 0.5), 2) if result["inside"] else None}
 
 
 def main() -> None:
@@ -127,9 +135,11 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each client count; medians are reported")
     parser.add_argument("--warm", type=int, default=300, help="library searches timed before the server starts")
     parser.add_argument("--write-during", type=Path, help="a folder to index into the (copied) index under load")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (serve --workers; each search "
+                        "then keeps to one thread when there are 2 or more)")
     args = parser.parse_args()
 
     from newssearch.index.models.machine import cpu_description
@@ -137,14 +147,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="newssearch-load-") as scratch:
         index = Path(scratch) / "index"
         shutil.copytree(args.index, index)
+        # The HTTP layer's cost is measured against the library searching as the server's
+        # processes do: on one thread each with several processes, else as it chooses.
         report: dict = {"cpu": cpu_description(), "index": str(args.index), "seconds_per_run": args.seconds,
-                        "library_warm_p50_ms": round(library_warm(index, args.warm), 2), "runs": []}
+                        "library_warm_p50_ms": round(library_warm(index, args.warm, args.workers == 1), 2),
+                        "library_warm_p50_ms_two_threads": round(library_warm(index, args.warm, True), 2),
+                        "runs": []}
         server, port = start_server(index, args.workers)
         report["workers"] = args.workers
         try:
             drive(port, 1, 2)  # warm the server's threads and caches
-            for clients in (int(c) for c in args.clients.split(",")):
-                report["runs"].append(drive(port, clients, args.seconds))
+            for _ in range(args.rounds):  # rounds alternate the client counts: noise hits each alike
+                for clients in (int(c) for c in args.clients.split(",")):
+                    report["runs"].append(drive(port, clients, args.seconds))
             if args.write_during:
                 writer = subprocess.Popen([sys.executable, "-m", "newssearch.cli", "index", str(args.write_during),
                                            "--index", str(index), "--quiet"],
@@ -160,10 +175,16 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    one = next((run for run in report["runs"] if run["clients"] == 1), None)
+    report["medians"] = medians = []
+    for clients in dict.fromkeys(run["clients"] for run in report["runs"]):
+        runs = [run for run in report["runs"] if run["clients"] == clients]
+        medians.append({"clients": clients, "rounds": len(runs), "errors": sum(run["errors"] for run in runs),
+                        **{key: round(statistics.median(run[key] for run in runs), 2)
+                           for key in ("throughput_per_s", "p50_ms", "p95_ms")}})
+    one = next((run for run in medians if run["clients"] == 1), None)
     if one:
         report["http_cost_p50_ms"] = round(one["p50_ms"] - report["library_warm_p50_ms"], 2)
-        for run in report["runs"]:
+        for run in medians:
             run["throughput_vs_one_client"] = round(run["throughput_per_s"] / one["throughput_per_s"], 2)
     print(json.dumps(report, indent=1))
 

@@ -394,7 +394,8 @@ def serve_command(
     index: IndexOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every network interface.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 8080,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (each loads the query model).")] = 1,
+    workers: Annotated[Optional[int], typer.Option(
+        min=1, max=64, help="Server processes, each loading the query model (default: one per core).")] = None,
 ) -> None:
     """Serve the search page and a JSON API (read-only) over the index, until Ctrl-C."""
     from ..web.serve import serve

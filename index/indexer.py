@@ -226,6 +226,8 @@ class Indexer:
         self.report.tokens_embedded += sum(tokens.values())
         self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
         self.report.precision = getattr(embedder, "precision", "fp32")
+        choice = getattr(embedder, "precision_choice", None)
+        self.report.precision_measured = choice.to_dict() if choice is not None else None
         return order, np.vstack(chunks)
 
     def _remove_boilerplate(self) -> None:

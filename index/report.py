@@ -53,6 +53,7 @@ class IndexReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     precision: str = "fp32"  # the number format of the forward pass (index/models/precision.py)
+    precision_measured: dict[str, Any] | None = None  # how auto chose it (index/models/calibration.py)
     stories_linked: int = 0  # articles given their story (index/stories.py)
     story_seconds: float = 0.0
 
@@ -79,6 +80,7 @@ class IndexReport:
             "paragraphs_per_second": round(self.paragraphs_per_second, 2),
             "tokens_embedded": self.tokens_embedded, "tokens_per_second": round(self.tokens_per_second, 1),
             "gflops_per_second": round(self.gflops_per_second, 2), "precision": self.precision,
+            **({"precision_measured": self.precision_measured} if self.precision_measured else {}),
             "stories_linked": self.stories_linked, "story_seconds": round(self.story_seconds, 3),
             **self._peak(),
         }

@@ -106,6 +106,29 @@ _workers: dict[int, ThreadPoolExecutor] = {}
 _workers_lock = threading.Lock()
 
 
+class _InFlight:
+    """How many searches this process is running: a search that has the machine to
+    itself ranks its keyword lists on a second thread; one among others runs them on
+    its own thread, since the other cores are busy with the other searches and handing
+    work between threads only adds to what each costs (benchmarks/serve_load.py)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __enter__(self) -> int:
+        with self._lock:
+            self.count += 1
+            return self.count
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self.count -= 1
+
+
+_in_flight = _InFlight()
+
+
 def _background() -> ThreadPoolExecutor:
     """The threads that rank hybrid mode's side lists, one pool per process (a forked
     child does not inherit the parent's threads, so it gets its own)."""
@@ -121,9 +144,12 @@ def _background() -> ThreadPoolExecutor:
 
 class Searcher:
     def __init__(self, store: Store, vectors: VectorIndex, article_vectors: VectorIndex, lead_vectors: VectorIndex,
-                 embedder: Callable[[], Embedder], keyword_store: Store | None = None):
+                 embedder: Callable[[], Embedder], keyword_store: Store | None = None, parallel: bool = True):
         """`keyword_store`: a second connection to the same database for the keyword
-        lists, so that their SQL, ranked on another thread, does not hold up this one's."""
+        lists, so that their SQL, ranked on another thread, does not hold up this one's.
+        `parallel`: whether a search alone in this process may use that second thread
+        (False in a server with a process per core, where each search keeps to one)."""
+        self.parallel = parallel
         self.store = store
         self.keyword_store = keyword_store or store
         self.vectors = vectors
@@ -160,12 +186,18 @@ class Searcher:
             raise FilterError(f"the number of results must be at most {MAX_RESULTS:,}")
         if not query_terms(query):
             raise FilterError("the query has no words to search for")
-        where = where or Filter()
+        with _in_flight as running:
+            return self._search(query, k, mode, where or Filter(), query_vector, fusion, article_lists, feedback,
+                                coverage, group, recent, alone=running == 1 and self.parallel)
+
+    def _search(self, query: str, k: int, mode: str, where: Filter, query_vector: np.ndarray | None, fusion: str,
+                article_lists: tuple[str, ...], feedback: bool | None, coverage: bool | None, group: bool,
+                recent: float | None, alone: bool) -> list[Hit]:
         depth = max(10 * k, 100)
         side: Future[_SideLists] | None = None
         vector_ready: Future[np.ndarray] = Future()
         article_vectors = threading.Lock()  # taken by the thread that searches the article vectors
-        if mode == "hybrid":
+        if mode == "hybrid" and alone:
             # The keyword lists need no query vector: SQLite ranks them on the other core
             # (it releases the GIL) while this thread embeds the query. The article
             # vectors are searched by whichever thread is free first.
@@ -187,8 +219,9 @@ class Searcher:
             if side is not None:
                 wait([side])  # no search work outlives this call
         keyword, articles = None, []
-        if side is not None:
-            keyword, more = side.result()
+        if mode == "hybrid":
+            keyword, more = side.result() if side is not None else self._side_lists(
+                query, depth, where, article_lists, vector_ready, article_vectors)
             by_name.update(more)
             articles = [by_name[name] for name in article_lists]
         lists = self._retrieve(query, mode, depth, where, allowed, query_vector, dense, keyword)

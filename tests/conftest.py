@@ -55,12 +55,19 @@ def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
     embedders.unregister_embedder(FAKE_MODEL)
 
 
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """Every test gets its own index folder; unit tests use the fake model."""
     index = tmp_path / "index"
     monkeypatch.setenv("NEWSSEARCH_INDEX", str(index))
     monkeypatch.delenv("NEWSSEARCH_DEBUG", raising=False)
+    # One measured precision choice for the whole session, not the user's cache.
+    monkeypatch.setenv("NEWSSEARCH_CACHE", str(request.getfixturevalue("session_cache")))
     if "slow" not in request.keywords:
         request.getfixturevalue("fake_embedder")
         monkeypatch.setenv("NEWSSEARCH_MODEL", FAKE_MODEL)

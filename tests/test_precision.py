@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from newssearch import Archive
 from newssearch.cli.app import app
 from newssearch.errors import ModelError
-from newssearch.index.models import machine, precision
+from newssearch.index.models import calibration, machine, precision
 from newssearch.index.models.embedders import DEFAULT_MODEL, load_embedder
 from newssearch.index.models.precision import resolve_precision
 
@@ -27,16 +27,59 @@ def cpu(monkeypatch):
     return with_flags
 
 
-@pytest.mark.parametrize("flags, chosen", [(AMX_FLAGS, "bf16"), (PLAIN_FLAGS, "fp32"), ("", "fp32")])
-def test_auto_uses_bf16_only_where_the_cpu_multiplies_it_in_hardware(cpu, monkeypatch, flags, chosen):
+def fake_model(bf16_seconds: float, fp32_seconds: float, noise: float):
+    """An embed(texts, precision) whose bf16 runs take bf16_seconds and whose vectors
+    differ from fp32's by `noise`; counts its calls."""
+    calls = []
+
+    def embed(texts, precision):
+        calls.append(precision)
+        clock["now"] += (bf16_seconds if precision == "bf16" else fp32_seconds)
+        base = np.array([[len(t), i + 1.0, 3.0] for i, t in enumerate(texts)], dtype=np.float32)
+        return base + (noise * np.arange(3, dtype=np.float32) if precision == "bf16" else 0)
+
+    clock = {"now": 0.0}
+    return embed, calls, clock
+
+
+@pytest.mark.parametrize("bf16_seconds, noise, chosen", [
+    (0.4, 0.0, "bf16"),    # faster, same vectors
+    (1.05, 0.0, "fp32"),   # faster by less than MIN_SPEEDUP
+    (6.0, 0.0, "fp32"),    # slower (an AVX2-only CPU): measured once, not twice
+    (0.4, 500.0, "fp32"),  # faster but different vectors
+])
+def test_auto_measures_both_formats_and_keeps_bf16_only_when_faster_and_alike(monkeypatch, tmp_path, bf16_seconds,
+                                                                              noise, chosen):
+    embed, calls, clock = fake_model(bf16_seconds, 1.0, noise)
+    monkeypatch.setattr(calibration.time, "perf_counter", lambda: clock["now"])
+    choice = calibration.measure(embed)
+    assert choice.precision == chosen and choice.how == "measured"
+    assert choice.speedup == pytest.approx(1.0 / bf16_seconds, abs=0.01)
+    assert calls.count("bf16") == (2 if bf16_seconds >= 1.0 else 3)  # warm-up, then one or two timed runs
+
+
+def test_the_choice_is_remembered_per_machine_and_model(monkeypatch, tmp_path):
+    monkeypatch.setenv(calibration.CACHE_ENV, str(tmp_path / "cache"))
+    embed, calls, clock = fake_model(0.4, 1.0, 0.0)
+    monkeypatch.setattr(calibration.time, "perf_counter", lambda: clock["now"])
+    first = calibration.choose(embed, "model-a")
+    measured = len(calls)
+    again = calibration.choose(embed, "model-a")
+    assert (first.precision, first.how, again.precision, again.how) == ("bf16", "measured", "bf16", "remembered")
+    assert len(calls) == measured  # not measured again
+    calibration.choose(embed, "model-b")
+    assert len(calls) == 2 * measured  # another model is measured
+    (tmp_path / "cache" / "precision.json").write_text("not json")
+    assert calibration.choose(embed, "model-a").how == "measured"  # a damaged file is measured over
+
+
+def test_auto_stays_auto_until_the_model_measures_it(monkeypatch):
     monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
-    cpu(flags)
-    assert resolve_precision() == resolve_precision("auto") == resolve_precision(" AUTO ") == chosen
+    assert resolve_precision() == resolve_precision("auto") == resolve_precision(" AUTO ") == "auto"
     assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
 
 
-def test_the_environment_chooses_when_no_argument_does(cpu, monkeypatch):
-    cpu(AMX_FLAGS)
+def test_the_environment_chooses_when_no_argument_does(monkeypatch):
     monkeypatch.setenv(precision.PRECISION_ENV, "fp32")
     assert resolve_precision() == "fp32"
     assert resolve_precision("bf16") == "bf16"
@@ -56,6 +99,12 @@ def test_peak_follows_the_precision(cpu):
     cpu(PLAIN_FLAGS)
     assert machine.peak("bf16") is None
     assert machine.peak("fp32")[0] == pytest.approx(cores * 2 * 8 * 2 * 2.6)
+
+
+def test_an_amd_cpu_with_avx512_has_no_peak_to_report(monkeypatch):
+    monkeypatch.setattr(machine, "_cpuinfo", lambda: {"flags": "avx2 fma avx512f avx512_bf16",
+                                                      "vendor_id": "AuthenticAMD", "cpu MHz": "2600.000"})
+    assert machine.peak("fp32") is None and machine.peak("bf16") is None
 
 
 def test_a_bad_precision_is_one_line_and_changes_nothing(corpus, isolated):

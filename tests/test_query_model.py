@@ -62,6 +62,10 @@ def test_exported_model_matches_sentence_transformers(tmp_path):
     reference /= np.linalg.norm(reference, axis=1, keepdims=True)
     cosines = (light.embed(texts) * reference).sum(axis=1)
     assert cosines.min() >= 0.9999, cosines.min()
+    # Queries that share a run (concurrent searches, batching.py) get exactly the vectors
+    # each would get alone: padding changes nothing.
+    queries = ["troop buildup", "oil prices rise at the pump", "Russia", "talks in Geneva between the US and Russia"]
+    assert np.array_equal(np.vstack([light.embed([q]) for q in queries]), light.embed(queries))
 
 
 @pytest.mark.slow

@@ -135,3 +135,71 @@ def test_a_forked_child_searches_in_hybrid_mode(corpus):
     os.kill(child, 9)
     os.waitpid(child, 0)
     pytest.fail("the forked child's hybrid search hung")
+
+
+@pytest.mark.parametrize("per_id", [40, 0])  # 0: every id looked up in FTS5 (a word in too many articles)
+def test_articles_containing_reads_the_list_or_looks_each_id_up(archive, monkeypatch, per_id):
+    from newssearch.index.storage import candidates
+
+    monkeypatch.setattr(candidates, "WHOLE_LIST_PER_ID", per_id)
+    titles = {a.id: a.title for a in archive.store.articles(range(1, 20)).values()}
+    border = {i for i, title in titles.items() if "border" in title.lower() or "troops" in title.lower()}
+    found = archive.store.articles_containing(["troop", "troops"], list(titles))
+    assert found and found >= {i for i, title in titles.items() if "troops" in title.lower()}
+    assert found <= set(titles) and border
+    assert archive.store.articles_containing(["zzzunheard"], list(titles)) == set()
+    assert archive.store.articles_containing(["troops"], []) == set()
+
+
+def test_terms_in_half_the_rows_are_left_out_of_the_match_without_changing_the_ranking(tmp_path, monkeypatch):
+    from newssearch.index.storage.candidates import Candidates
+    from newssearch.search.filters import Filter
+
+    folder = tmp_path / "common"
+    folder.mkdir()
+    for n in range(30):
+        topic = "troops gathered at the border" if n % 3 == 0 else "the harvest was good this year"
+        (folder / f"a{n}.txt").write_text(f"Report {n}\n\nIn the north {topic}, report number {n}.", encoding="utf-8")
+    with Archive.open(create=True) as archive:
+        archive.index([folder])
+        store = archive.store
+        terms = ["troops", "at", "the", "border"]
+        assert store.telling_terms(terms, "paragraphs_fts") == ["troops", "at", "border"]  # "the": every row
+        assert store.telling_terms(["the"], "paragraphs_fts") == ["the"]
+        assert store.telling_terms(["the", "north"], "paragraphs_fts") == ["the", "north"]  # all common: all kept
+        pruned = store.bm25_paragraphs(terms, 5, Filter())
+        pruned_all = store.bm25_paragraphs(terms, 100, Filter())  # more than match "troops": filled up
+        monkeypatch.setattr(Candidates, "telling_terms", lambda self, terms, table: list(terms))
+        full = store.bm25_paragraphs(terms, 5, Filter())
+        full_all = store.bm25_paragraphs(terms, 100, Filter())
+        assert [p for p, _, _ in pruned] == [p for p, _, _ in full]
+        assert all(abs(a[2] - b[2]) < 1e-4 for a, b in zip(pruned, full))
+        assert pruned_all == full_all and len(full_all) == 30
+
+
+def test_concurrent_searches_each_on_one_thread_answer_as_one_search_alone(archive):
+    """A search among others in this process ranks its keyword lists on its own thread
+    (searcher._InFlight): the answers are those of a search alone."""
+    import threading
+
+    queries = ["troop buildup near the border", "interest rates", "methane emissions pledge", "tanks"]
+    alone = {q: [h.to_dict() for h in archive.search(q, k=3)] for q in queries}
+    found: dict[str, list] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(queries))
+
+    def search(query: str) -> None:
+        try:
+            with Archive.open(archive.directory) as own:
+                start.wait()
+                for _ in range(5):
+                    found[query] = [h.to_dict() for h in own.search(query, k=3)]
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=search, args=(q,)) for q in queries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and found == alone

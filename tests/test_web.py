@@ -38,6 +38,23 @@ def test_search_answers_as_the_command_line_does(client):
     assert set(body["hits"][0]) == {"rank", "score", "id", "doc_id", "title", "date", "source", "url", "author",
                                     "place", "agency", "path", "paragraphs", "also_published_by", "story_id",
                                     "story_size", "same_story"}
+    name, duration = response.headers["Server-Timing"].split(";dur=")
+    assert name == "search" and float(duration) > 0  # the library's share of the answer's time
+
+
+def test_a_process_per_core_server_searches_on_one_thread_with_the_same_answers(corpus, isolated):
+    from newssearch.web.pool import ArchivePool
+
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+        expected = [hit.to_dict() for hit in archive.search("troops border", k=5)]
+    pool = ArchivePool(isolated, parallel_search=False)
+    try:
+        archive = pool.archive()
+        assert archive.parallel_search is False
+        assert [hit.to_dict() for hit in archive.search("troops border", k=5)] == expected
+    finally:
+        pool.close()
 
 
 def test_filters_modes_and_several_sources(client):

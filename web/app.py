@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -162,14 +163,17 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
             pattern=f"^{HALF_LIFE}$", max_length=20,
             description="Prefer newer articles: a score halves every this long (30d, 2w, 6m, 1y).")] = None,
     ) -> JSONResponse:
+        began = time.perf_counter()
         archive = pool.archive()
         where = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
                  "sources": [s for s in source if s.strip()] or None, "places": [p for p in place if p.strip()] or None}
         hits = archive.search(q, k=k, mode=mode, fusion=fusion, sort=sort, group=group, recent=recent, **where)
         counts = archive.facets(q, mode=mode, **where) if facets else None
         # Sent as it is: the shapes are the library's (and the schema test checks them), so
-        # FastAPI need not validate and re-serialise every hit.
-        return JSONResponse({"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits], "facets": counts})
+        # FastAPI need not validate and re-serialise every hit. Server-Timing: how long the
+        # library took, apart from HTTP (browsers' developer tools show it).
+        return JSONResponse({"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits], "facets": counts},
+                            headers={"Server-Timing": f"search;dur={(time.perf_counter() - began) * 1000:.2f}"})
 
     @app.get("/api/timeline", response_model=TimelineJSON, responses=errors,
              summary="How many articles about the query appeared per day, week or month")
@@ -234,8 +238,9 @@ def _swagger_files() -> Path | None:
 
 def from_environment() -> FastAPI:
     """The app of one of `newssearch serve --workers N`'s processes (uvicorn imports it
-    by name): the index named by $NEWSSEARCH_SERVE_INDEX, its query model loaded."""
-    pool = ArchivePool(Path(os.environ[WORKER_INDEX_ENV]))
+    by name): the index named by $NEWSSEARCH_SERVE_INDEX, its query model loaded. Each
+    search keeps to one thread: the other cores serve the other processes' requests."""
+    pool = ArchivePool(Path(os.environ[WORKER_INDEX_ENV]), parallel_search=False)
     pool.warm_up()
     return create_app(pool=pool)
 

@@ -15,8 +15,10 @@ from .. import Archive
 
 
 class ArchivePool:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, parallel_search: bool = True):
+        """`parallel_search`: see `Archive.parallel_search` (False with a process per core)."""
         self.directory = directory
+        self.parallel_search = parallel_search
         self._models = Archive.open(directory)  # fails here, at start, when there is no index
         self._local = threading.local()
         self._opened: list[Archive] = [self._models]
@@ -35,6 +37,7 @@ class ArchivePool:
         archive = getattr(self._local, "archive", None)
         if archive is None:
             archive = Archive.open(self.directory, embedder=self._models.query_embedder)
+            archive.parallel_search = self.parallel_search
             with self._lock:
                 self._opened.append(archive)
             self._local.archive = archive

@@ -14,11 +14,15 @@ from .pool import ArchivePool
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def serve(index: str | os.PathLike | None, host: str, port: int, workers: int = 1,
+def serve(index: str | os.PathLike | None, host: str, port: int, workers: int | None = None,
           say: Callable[[str], None] = print) -> None:
     """Open the index, bind the address, and serve until interrupted: in this process,
-    or in `workers` processes that share the listening socket."""
+    or in `workers` processes that share the listening socket (default: one per core,
+    each search on one thread; measured in benchmarks/serve_load.py)."""
     import uvicorn
+
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
     pool.warm_up()

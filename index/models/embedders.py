@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ...errors import ModelError
+from .calibration import PrecisionChoice, choose
 from .precision import resolve_precision
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -97,9 +98,23 @@ class SentenceTransformerEmbedder:
     def __init__(self, name: str, location: str | None = None, precision: str | None = None):
         self.name = name
         self._location = location or name
-        self.precision = resolve_precision(precision)
+        self._precision = resolve_precision(precision)  # "auto": measured on first use (calibration.py)
+        self.precision_choice: PrecisionChoice | None = None
         self._model = None
         self._lock = threading.Lock()
+
+    @property
+    def precision(self) -> str:
+        """"fp32" or "bf16"; asked for "auto", the measured choice for this machine."""
+        if self._precision == "auto":
+            self.precision_choice = choose(self._embed_in, self.name)
+            self._precision = self.precision_choice.precision
+        return self._precision
+
+    @precision.setter
+    def precision(self, requested: str) -> None:
+        self._precision = resolve_precision(requested)
+        self.precision_choice = None
 
     @property
     def model(self):
@@ -151,9 +166,12 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._embed_in(list(texts), self.precision)
+
+    def _embed_in(self, texts: list[str], precision: str) -> np.ndarray:
         model = self.model
-        with _autocast(self.precision):
-            vectors = model.encode(list(texts), batch_size=FORWARD_BATCH, convert_to_numpy=True,
+        with _autocast(precision):
+            vectors = model.encode(texts, batch_size=FORWARD_BATCH, convert_to_numpy=True,
                                    normalize_embeddings=False, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..linalg import unit_rows
+from .batching import SharedRuns
 from .embedders import embedding_dimension
 from .preload import signature as file_signature
 
@@ -74,6 +75,7 @@ class OnnxEmbedder:
         self._session = onnxruntime.InferenceSession(str(folder / ONNX_NAME), options,
                                                      providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
+        self._shared = SharedRuns(self._embed_all)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) - 2 for e in self._tokenizer.encode_batch(list(texts))]
@@ -81,6 +83,9 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._shared.embed(texts)  # threads embedding at once share runs (batching.py)
+
+    def _embed_all(self, texts: Sequence[str]) -> np.ndarray:
         # In slices: attention over a whole list at once would take gigabytes.
         return np.vstack([self._embed(texts[start:start + RUN_BATCH]) for start in range(0, len(texts), RUN_BATCH)])
 
