@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -207,7 +208,7 @@ class Archive:
             raise InputError("nothing to index: give one or more files or folders")
         if precision is not None:
             chosen = resolve_precision(precision)
-            if hasattr(self.embedder, "precision"):
+            if inspect.getattr_static(self.embedder, "precision", None) is not None:  # without measuring "auto"
                 self.embedder.precision = chosen
         for path in paths:
             try:

@@ -180,7 +180,7 @@ def main() -> None:
         runs = [run for run in report["runs"] if run["clients"] == clients]
         medians.append({"clients": clients, "rounds": len(runs), "errors": sum(run["errors"] for run in runs),
                         **{key: round(statistics.median(run[key] for run in runs), 2)
-                           for key in ("throughput_per_s", "p50_ms", "p95_ms")}})
+                           for key in ("throughput_per_s", "p50_ms", "p95_ms", "server_search_p50_ms")}})
     one = next((run for run in medians if run["clients"] == 1), None)
     if one:
         report["http_cost_p50_ms"] = round(one["p50_ms"] - report["library_warm_p50_ms"], 2)

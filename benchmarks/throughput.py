@@ -3,20 +3,27 @@ same machine, in one run; optionally an int8 model against fp32.
 
     python benchmarks/throughput.py [--corpus ../shared/data/bbc/raw] [--every 1]
         [--precisions auto fp32] [--txtai-python /tmp/txtai-venv/bin/python] [--int8]
+        [--isa avx2]
 
 --every N indexes every Nth article file (sorted by path) instead of all. Each half
 runs in a fresh child process; its clock starts before the model is loaded (imports
 are done first and not timed) and stops when the index is built:
   newssearch  Archive.index() of a fresh index folder (read, split, embed, write
               SQLite and the vector file, export the ONNX query model), once per
-              --precisions entry (auto: bf16 where the CPU has AMX, else fp32);
+              --precisions entry (auto: bf16 where it measured faster than fp32 on
+              this machine with the same vectors; that measurement, index/models/
+              calibration.py, is made first in a child of its own and timed apart,
+              as a user's first run makes it once and later runs remember it);
   txtai       Embeddings(path=<the same model folder>, content=True, hybrid=True)
               .index() over the distinct texts newssearch embedded (headlines and
               paragraphs, long ones as windows), from a venv with txtai installed
               (it is not a dependency of newssearch); skipped, saying why, without one.
 --int8 also times, over the same texts, the model in torch at fp32 and bf16, exported to
 ONNX (fp32), and dynamically quantised to int8 (onnxruntime.quantization, per-channel
-weights), with the cosine of each one's embeddings to torch fp32's. Prints one JSON object. Run it alone on the machine:
+weights), with the cosine of each one's embeddings to torch fp32's. --isa avx2 holds every
+child (txtai's too) to AVX2 kernels (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2):
+an AVX2-only CPU emulated on a bigger one, for torch; onnxruntime has no such switch and
+still uses what the CPU has. Prints one JSON object, with the CPU. Run it alone on the machine:
     flock /tmp/newssearch-bench.lock python benchmarks/throughput.py
 """
 
@@ -126,8 +133,21 @@ print(json.dumps(results))
 """
 
 
+CALIBRATE = """
+import json, time
+from newssearch.index.models.embedders import load_embedder
+embedder = load_embedder(precision="auto")
+embedder.model
+started = time.perf_counter()
+embedder.precision
+print(json.dumps({"seconds": time.perf_counter() - started, **embedder.precision_choice.to_dict()}))
+"""
+ISAS = {"avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}}
+child_env = dict(os.environ)
+
+
 def child(python: str, script: str, *arguments: str) -> dict:
-    done = subprocess.run([python, "-c", script, *arguments], capture_output=True, text=True)
+    done = subprocess.run([python, "-c", script, *arguments], capture_output=True, text=True, env=child_env)
     if done.returncode != 0:
         raise SystemExit(f"{python} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -145,17 +165,23 @@ def main() -> None:
     parser.add_argument("--precisions", nargs="+", default=["auto", "fp32"], choices=["auto", "fp32", "bf16"],
                         help="index once at each of these precisions (index/models/precision.py)")
     parser.add_argument("--int8", action="store_true", help="also time an int8 ONNX model against fp32")
+    parser.add_argument("--isa", choices=sorted(ISAS), help="hold torch (ours and txtai's) to these kernels")
     args = parser.parse_args()
 
     from newssearch.index.models.embedders import default_model_path
-    from newssearch.index.models.machine import peak
+    from newssearch.index.models.machine import cpu_description, peak
 
     model = str(default_model_path())
     files = sorted(p for p in args.corpus.rglob("*.txt") if p.name != "README.TXT")[::args.every]
-    result: dict = {"corpus": str(args.corpus), "every": args.every, "files": len(files), "model": model,
-                    "cpus": os.cpu_count(), "fp32_peak": peak("fp32")}
+    result: dict = {"cpu": cpu_description(), "emulated_isa": args.isa, "corpus": str(args.corpus),
+                    "every": args.every, "files": len(files), "model": model, "cpus": os.cpu_count(),
+                    "fp32_peak": peak("fp32")}
+    child_env.update(ISAS.get(args.isa, {}))
     with tempfile.TemporaryDirectory(prefix="newssearch-throughput-") as scratch:
         work = Path(scratch)
+        child_env["NEWSSEARCH_CACHE"] = str(work / "cache")  # a machine seen for the first time
+        if "auto" in args.precisions:
+            result["auto_measurement"] = child(sys.executable, CALIBRATE)
         corpus = work / "corpus"
         for file in files:
             target = corpus / file.relative_to(args.corpus)
@@ -168,7 +194,8 @@ def main() -> None:
             ours = child(sys.executable, NEWSSEARCH, str(corpus), str(work / f"index-{precision}"), str(texts), precision)
             report = ours["report"]
             result[f"newssearch_{precision}"] = {
-                "precision": report["precision"], "seconds": round(ours["seconds"], 2),
+                "precision": report["precision"], "precision_measured": report.get("precision_measured"),
+                "seconds": round(ours["seconds"], 2),
                 "texts_embedded": report["texts_embedded"],
                 "paragraphs_per_second": round(report["texts_embedded"] / ours["seconds"], 1),
                 "embedding_only_paragraphs_per_second": report["paragraphs_per_second"],

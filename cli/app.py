@@ -141,8 +141,9 @@ def index_command(
         help="Exit with code 2 if any file, line or record was skipped (the rest is still indexed).")] = False,
     precision: Annotated[Optional[str], typer.Option(
         "--precision",
-        help="Number format of the model's matrix products: auto (bf16 on CPUs with AMX, else fp32), fp32 or "
-             "bf16. [default: $NEWSSEARCH_PRECISION or auto]", show_default=False)] = None,
+        help="Number format of the model's matrix products: auto (bf16 where measured faster than fp32 on this "
+             "machine with the same vectors, else fp32), fp32 or bf16. [default: $NEWSSEARCH_PRECISION or auto]",
+        show_default=False)] = None,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
     from .. import ReadOptions
@@ -395,7 +396,7 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every network interface.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 8080,
     workers: Annotated[Optional[int], typer.Option(
-        min=1, max=64, help="Server processes, each loading the query model (default: one per core).")] = None,
+        min=1, max=64, help="Server processes, each loading the query model (default: one per core, at most 8).")] = None,
 ) -> None:
     """Serve the search page and a JSON API (read-only) over the index, until Ctrl-C."""
     from ..web.serve import serve

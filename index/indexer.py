@@ -206,6 +206,7 @@ class Indexer:
         if not texts:
             self.progress.advance(bytes_done=bytes_total)
             return [], np.zeros((0, self.vectors.dimension), dtype=np.float32)
+        precision = getattr(embedder, "precision", "fp32")  # "auto" is settled (measured) here, before the clock
         started = time.perf_counter()
         # Sorted by token count so each forward pass pads little. Counted with the
         # special tokens the model adds; a window never exceeds max_tokens.
@@ -225,7 +226,7 @@ class Indexer:
         self.report.texts_embedded += len(order)
         self.report.tokens_embedded += sum(tokens.values())
         self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
-        self.report.precision = getattr(embedder, "precision", "fp32")
+        self.report.precision = precision
         choice = getattr(embedder, "precision_choice", None)
         self.report.precision_measured = choice.to_dict() if choice is not None else None
         return order, np.vstack(chunks)

@@ -48,8 +48,8 @@ def fake_model(bf16_seconds: float, fp32_seconds: float, noise: float):
     (6.0, 0.0, "fp32"),    # slower (an AVX2-only CPU): measured once, not twice
     (0.4, 500.0, "fp32"),  # faster but different vectors
 ])
-def test_auto_measures_both_formats_and_keeps_bf16_only_when_faster_and_alike(monkeypatch, tmp_path, bf16_seconds,
-                                                                              noise, chosen):
+def test_auto_measures_both_formats_and_keeps_bf16_only_when_faster_and_alike(monkeypatch, bf16_seconds, noise,
+                                                                              chosen):
     embed, calls, clock = fake_model(bf16_seconds, 1.0, noise)
     monkeypatch.setattr(calibration.time, "perf_counter", lambda: clock["now"])
     choice = calibration.measure(embed)
@@ -77,6 +77,36 @@ def test_auto_stays_auto_until_the_model_measures_it(monkeypatch):
     monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
     assert resolve_precision() == resolve_precision("auto") == resolve_precision(" AUTO ") == "auto"
     assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+
+
+def test_the_embedder_measures_auto_once_when_asked_and_a_request_replaces_it(monkeypatch):
+    from newssearch.index.models import embedders
+
+    measured = []
+
+    def choose(embed, name):
+        measured.append(name)
+        return calibration.PrecisionChoice("bf16", 2.0, 0.9999, "measured")
+
+    monkeypatch.setattr(embedders, "choose", choose)
+    embedder = embedders.SentenceTransformerEmbedder("some-model", precision="auto")
+    assert measured == [] and embedder.precision_choice is None  # nothing measured until asked
+    assert embedder.precision == "bf16" and embedder.precision == "bf16" and measured == ["some-model"]
+    assert embedder.precision_choice.speedup == 2.0
+    embedder.precision = "fp32"
+    assert embedder.precision == "fp32" and embedder.precision_choice is None and measured == ["some-model"]
+
+
+def test_setting_a_precision_on_an_archive_does_not_measure_auto(corpus, monkeypatch):
+    from newssearch.index.models import embedders
+
+    monkeypatch.setattr(embedders, "choose", lambda embed, name: pytest.fail("measured"))
+    embedder = embedders.SentenceTransformerEmbedder("some-model", precision="auto")
+    with Archive.open(create=True) as archive:
+        archive.models._embedder = embedder
+        with pytest.raises(Exception):
+            archive.index([corpus / "missing"], precision="fp32")
+    assert embedder._precision == "fp32"
 
 
 def test_the_environment_chooses_when_no_argument_does(monkeypatch):

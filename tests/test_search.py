@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import time
 
 import pytest
@@ -143,10 +144,11 @@ def test_articles_containing_reads_the_list_or_looks_each_id_up(archive, monkeyp
 
     monkeypatch.setattr(candidates, "WHOLE_LIST_PER_ID", per_id)
     titles = {a.id: a.title for a in archive.store.articles(range(1, 20)).values()}
-    border = {i for i, title in titles.items() if "border" in title.lower() or "troops" in title.lower()}
     found = archive.store.articles_containing(["troop", "troops"], list(titles))
-    assert found and found >= {i for i, title in titles.items() if "troops" in title.lower()}
-    assert found <= set(titles) and border
+    expected = {i for i, title in titles.items() if "troops" in title.lower()}
+    assert expected and expected <= found <= set(titles)
+    texts = {i: " ".join(p.text for p in archive.store.article_paragraphs(i)) for i in titles}
+    assert found == {i for i, text in texts.items() if re.search(r"\btroops?\b", text.lower())}
     assert archive.store.articles_containing(["zzzunheard"], list(titles)) == set()
     assert archive.store.articles_containing(["troops"], []) == set()
 
@@ -203,3 +205,34 @@ def test_concurrent_searches_each_on_one_thread_answer_as_one_search_alone(archi
     for thread in threads:
         thread.join(timeout=60)
     assert not errors and found == alone
+
+
+@pytest.mark.parametrize("value", [0, 1, 127, 128, 300, 16_383, 16_384, 2**21 + 5, 2**35 + 7, 2**56 + 3, 2**63 - 1])
+def test_fts_row_count_reads_sqlite_varints(value):
+    from newssearch.index.storage.term_counts import row_count
+
+    def varint(v: int) -> bytes:  # SQLite's encoding, as FTS5 writes it
+        if v > 0x00FFFFFFFFFFFFFF:
+            out = [v & 0xFF]
+            v >>= 8
+            for _ in range(8):
+                out.append((v & 0x7F) | 0x80)
+                v >>= 7
+            return bytes(reversed(out))
+        groups = [v & 0x7F]
+        v >>= 7
+        while v:
+            groups.append((v & 0x7F) | 0x80)
+            v >>= 7
+        return bytes(reversed(groups))
+
+    assert row_count(varint(value) + b"\x05\x07") == value
+
+
+def test_the_row_count_is_the_keyword_index_s(archive):
+    from newssearch.index.storage.term_counts import averages_record, row_count
+
+    paragraphs = archive.store.db.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+    assert row_count(averages_record(archive.store.db, "paragraphs_fts")) == paragraphs
+    with pytest.raises(ValueError):
+        averages_record(archive.store.db, "articles; DROP TABLE articles")

@@ -14,15 +14,19 @@ from .pool import ArchivePool
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
+DEFAULT_MAX_WORKERS = 8
+
+
 def serve(index: str | os.PathLike | None, host: str, port: int, workers: int | None = None,
           say: Callable[[str], None] = print) -> None:
     """Open the index, bind the address, and serve until interrupted: in this process,
     or in `workers` processes that share the listening socket (default: one per core,
-    each search on one thread; measured in benchmarks/serve_load.py)."""
+    at most 8, each search on one thread; measured in benchmarks/serve_load.py)."""
     import uvicorn
 
-    if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if workers is None:  # each process holds the query model and the vectors: at most DEFAULT_MAX_WORKERS
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers = min(cores, DEFAULT_MAX_WORKERS)
 
     pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
     pool.warm_up()

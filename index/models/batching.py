@@ -10,6 +10,7 @@ A caller that finds the model idle runs at once: batching never delays a lone qu
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 
@@ -39,6 +40,7 @@ class SharedRuns:
         self._lock = threading.Lock()
         self._waiting: list[_Request] = []
         self._busy = False
+        self._pid = os.getpid()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
@@ -46,11 +48,18 @@ class SharedRuns:
             return self._run(texts)
         request = _Request(texts)
         with self._lock:
+            if self._pid != os.getpid():  # a forked child: the parent's callers are not here
+                self._waiting, self._busy, self._pid = [], False, os.getpid()
             self._waiting.append(request)
             leads = not self._busy
             self._busy = True
         if not leads:
-            request.ready.wait()
+            try:
+                request.ready.wait()
+            except BaseException:  # interrupted: lead if asked to, so no one waits for this caller
+                if request.leads:
+                    self._lead()
+                raise
             if not request.leads:
                 return self._result(request)
         self._lead()

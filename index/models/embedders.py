@@ -102,13 +102,16 @@ class SentenceTransformerEmbedder:
         self.precision_choice: PrecisionChoice | None = None
         self._model = None
         self._lock = threading.Lock()
+        self._choosing = threading.Lock()
 
     @property
     def precision(self) -> str:
-        """"fp32" or "bf16"; asked for "auto", the measured choice for this machine."""
-        if self._precision == "auto":
-            self.precision_choice = choose(self._embed_in, self.name)
-            self._precision = self.precision_choice.precision
+        """"fp32" or "bf16"; asked for "auto", the measured choice for this machine (the
+        indexer asks before it embeds; until then "auto" embeds in fp32, as queries do)."""
+        with self._choosing:
+            if self._precision == "auto":
+                self.precision_choice = choose(self._embed_in, self.name)
+                self._precision = self.precision_choice.precision
         return self._precision
 
     @precision.setter
@@ -166,7 +169,7 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self._embed_in(list(texts), self.precision)
+        return self._embed_in(list(texts), self._precision if self._precision != "auto" else "fp32")
 
     def _embed_in(self, texts: list[str], precision: str) -> np.ndarray:
         model = self.model

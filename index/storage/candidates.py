@@ -4,21 +4,17 @@ writes no SQL of its own. Filter values are always SQL parameters, never SQL tex
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import sqlite_utils
 
-from .fts import FTS_TOKENIZER, match_expression
+from .fts import match_expression
 from .rows import batches
+from .term_counts import averages_record, row_count, rows_holding, stems
 
-MAX_STEMS_REMEMBERED = 100_000  # query words whose FTS5 stems this process keeps
-_STEMS: dict[str, list[str]] = {}
-# (database, FTS table) -> (its averages record, {stem: rows holding it})
-_ROW_COUNTS: dict[tuple[str, str], tuple[bytes, dict[str, int]]] = {}
-_ROW_COUNTS_LOCK = threading.Lock()
 WHOLE_LIST_PER_ID = 40  # articles read per wanted article before looking each one up instead
 
 
@@ -59,6 +55,7 @@ class Candidates:
     """The candidate-finding part of `Store`."""
 
     db: sqlite_utils.Database
+    path: Path
 
     def filtered_article_ids(self, where: ArticleFilter) -> np.ndarray:
         """Ids of the articles that pass the filter."""
@@ -105,56 +102,19 @@ class Candidates:
         would go negative), so such a term ("the", "at" in news) adds at most some 1e-6
         to a score, yet matching it means scoring every row that holds it, most of the
         table. Those terms are left out of the match (unless every term is one of them,
-        or the others match fewer rows than asked for: see `_bm25`). A term's row count is read from FTS5's own vocabulary, as FTS5 stems it."""
+        or the others match fewer rows than asked for: see `_bm25`); their row counts
+        are FTS5's own (term_counts.py)."""
         if len(terms) < 2:
             return list(terms)
-        averages = self.db.execute(f"SELECT block FROM {table}_data WHERE id = 1").fetchone()
-        total = row_count(averages[0]) if averages else 0
+        averages = averages_record(self.db, table)
+        total = row_count(averages) if averages else 0
         if total < 2:
             return list(terms)
-        stems = self._stems(terms)
-        # Counting a term's rows walks its whole list, so counts are kept while the table
-        # stays as it is: FTS5's averages record (rows, tokens) changes with every write.
-        key = (str(self.path), table)
-        with _ROW_COUNTS_LOCK:
-            version, counted = _ROW_COUNTS.get(key, (None, {}))
-            rows_with = dict(counted) if version == averages[0] else {}
-        missing = list({stem for stem_list in stems for stem in stem_list if stem not in rows_with})
-        if missing:
-            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_terms USING fts5vocab(main, {table}, "
-                            "'row')")
-            marks = ", ".join("?" * len(missing))
-            rows_with.update(dict.fromkeys(missing, 0))
-            rows_with.update(self.db.execute(f"SELECT term, doc FROM temp.{table}_terms WHERE term IN ({marks})",
-                                             missing).fetchall())
-            with _ROW_COUNTS_LOCK:
-                _ROW_COUNTS[key] = (averages[0], rows_with)
-        telling = [term for term, stem_list in zip(terms, stems)
-                   if not stem_list or any(2 * rows_with.get(stem, 0) < total for stem in stem_list)]
+        words = stems(self.db, terms)
+        held = rows_holding(self.db, self.path, table, averages, [s for found in words for s in found])
+        telling = [term for term, found in zip(terms, words)
+                   if not found or any(2 * held[stem] < total for stem in found)]
         return telling or list(terms)
-
-    def _stems(self, terms: Sequence[str]) -> list[list[str]]:
-        """Each term's tokens as the keyword index stems them (remembered: they never change)."""
-        known = {term: _STEMS.get(term) for term in terms}
-        unknown = [term for term, stems in known.items() if stems is None]
-        if unknown:
-            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_text USING fts5(text, "
-                            f"tokenize='{FTS_TOKENIZER}')")
-            self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_stems USING fts5vocab(temp, query_text, "
-                            "'instance')")
-            try:
-                self.db.conn.executemany("INSERT INTO temp.query_text (rowid, text) VALUES (?, ?)",
-                                         list(enumerate(unknown)))
-                found: dict[int, list[str]] = {}
-                for i, stem in self.db.execute("SELECT doc, term FROM temp.query_stems ORDER BY doc, offset"):
-                    found.setdefault(i, []).append(stem)
-            finally:
-                self.db.execute("DELETE FROM temp.query_text")
-            known.update((term, found.get(i, [])) for i, term in enumerate(unknown))
-            if len(_STEMS) > MAX_STEMS_REMEMBERED:
-                _STEMS.clear()
-            _STEMS.update((term, known[term]) for term in unknown)
-        return [known[term] or [] for term in terms]
 
     def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
         """(paragraph id, article id, score) best first; score is BM25, higher is better."""
@@ -197,15 +157,3 @@ class Candidates:
                 [expression, *chunk]))
         return found
 
-
-def row_count(averages: bytes) -> int:
-    """The rows of an FTS5 table as its BM25 counts them: the first varint of FTS5's
-    averages record (row 1 of its %_data table)."""
-    value = 0
-    for position, byte in enumerate(averages[:9]):
-        if position == 8:  # SQLite's varint: the ninth byte holds 8 bits
-            return (value << 8) | byte
-        value = (value << 7) | (byte & 0x7F)
-        if byte < 0x80:
-            return value
-    return value
