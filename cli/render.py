@@ -120,7 +120,7 @@ def _precision_note(report: dict[str, Any]) -> str:
     if not measured or measured.get("speedup") is None:
         return ""
     return (f"; {report['precision']} chosen by measuring: bf16 ran at {measured['speedup']:.2f}x fp32's speed, "
-            f"cosine {measured['min_cosine']:.4f} to fp32 ({measured['how']})")
+            f"cosine {measured['min_cosine']:.5f} to fp32 ({measured['how']})")
 
 
 def skip_reasons(report: dict[str, Any], limit: int = 20) -> list[str]:

@@ -63,7 +63,7 @@ class PrecisionChoice:
         if self.speedup is None:
             return f"{self.precision} ({self.how})"
         return (f"{self.precision} (auto: bf16 measured at {self.speedup:.2f}x fp32's speed, "
-                f"cosine {self.min_cosine:.4f}; {self.how})")
+                f"cosine {self.min_cosine:.5f}; {self.how})")
 
 
 Embed = Callable[[list[str], str], np.ndarray]  # (texts, "fp32" or "bf16") -> vectors
