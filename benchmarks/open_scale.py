@@ -1,7 +1,7 @@
 """What opening a large archive costs a cold query: the whole `Archive`, not only the
 FAISS file (benchmarks/scale.py measures that).
 
-    python benchmarks/open_scale.py --articles 25000 --paragraphs 20 [--work DIR] [--keep]
+    python benchmarks/open_scale.py --articles 25000 --paragraphs 20 [--work DIR] [--keep] [--keyword]
 
 Builds an archive of --articles articles of --paragraphs paragraphs each, made of real
 BBC paragraphs drawn at random (so keyword search meets real text) and embedded by a
@@ -76,6 +76,37 @@ print(json.dumps({"steps_ms": steps, "total_ms": round(1000 * (time.perf_counter
                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 """
 
+KEYWORD = HASH_MODEL + """
+import statistics, sys, time
+from newssearch import Archive
+from newssearch.index.storage import candidates
+
+index, queries, pruning, rounds = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "on", int(sys.argv[4])
+if not pruning:  # every query word matched, as before words in half the rows were left out
+    candidates.Candidates.telling_terms = lambda self, terms, table: list(terms)
+archive = Archive.open(index)
+searcher = archive.searcher()
+vectors = {}
+for query in queries:
+    vector = np.asarray(archive.embedder.embed([query])[0], dtype=np.float32)
+    vectors[query] = vector / np.linalg.norm(vector)
+archive.vectors, archive.article_vectors, archive.lead_vectors  # opened before the clock
+
+def timed(query):
+    started = time.perf_counter()
+    searcher.search(query, k=10, query_vector=vectors[query])
+    return 1000 * (time.perf_counter() - started)
+
+first = {query: round(timed(query), 1) for query in queries}  # this process's first search of each
+warm = sorted(timed(query) for _ in range(rounds) for query in queries)
+print(json.dumps({"pruning": pruning, "first_ms": first, "first_median_ms": round(statistics.median(first.values()), 1),
+                  "warm_p50_ms": round(warm[len(warm) // 2], 1), "warm_p95_ms": round(warm[int(0.95 * len(warm))], 1),
+                  "warm_searches": len(warm)}))
+"""
+QUERIES = ["troop buildup at the border", "the government plans a new tax on oil companies", "oil prices rise",
+           "interest rates", "film wins award", "what is the best mobile phone to buy", "people in the city",
+           "chancellor budget", "the football club sacked its manager", "a new record for the company"]
+
 BUILD = HASH_MODEL + """
 import sys, time
 from newssearch import Archive
@@ -115,6 +146,10 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "bbc" / "raw")
     parser.add_argument("--work", type=Path, default=None, help="keep the archive here (reused when present)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keyword", action="store_true",
+                        help="also time hybrid searches of ten queries, with and without leaving out the words "
+                             "found in half the rows (fresh process each; first search of each query, then warm)")
+    parser.add_argument("--rounds", type=int, default=5, help="warm rounds over the queries (--keyword)")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="newssearch-open-scale-"))
@@ -127,6 +162,9 @@ def main() -> None:
             result["build"] = run(BUILD, str(index), str(work / "corpus.jsonl"))
         result["index_bytes"] = sum(f.stat().st_size for f in index.iterdir() if f.is_file())
         result["cold_opens"] = [run(OPEN, str(index)) for _ in range(args.runs)]
+        if args.keyword:
+            result["keyword"] = [run(KEYWORD, str(index), json.dumps(QUERIES), pruning, str(args.rounds))
+                                 for _ in range(args.runs) for pruning in ("off", "on")]
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
