@@ -110,6 +110,11 @@ QUERIES = ["troop buildup at the border", "the government plans a new tax on oil
 BUILD = HASH_MODEL + """
 import sys, time
 from newssearch import Archive
+from newssearch.index import indexer
+# Story links are left out: at this size their TF-IDF weights (fts5vocab counts, which
+# walk each word's list) made the build take hours (docs/benchmarks.md); this measures
+# opening and searching.
+indexer.LINK_STORIES = False
 started = time.perf_counter()
 with Archive.open(sys.argv[1], model="hash-384", create=True) as archive:
     report = archive.index([sys.argv[2]])
