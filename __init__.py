@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ArticleNotFoundError,
+    ClusterError,
     FilterError,
     IndexBusyError,
     IndexFormatError,
@@ -71,4 +72,5 @@ __all__ = [
     "FUSIONS", "highlight_pattern", "compare_evaluations", "load_saved_evaluation", "article_json",
     "NewssearchError", "InputError", "IndexNotFoundError", "IndexFormatError", "ModelError",
     "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError", "IndexWriteError",
+    "ClusterError",
 ]

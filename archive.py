@@ -199,11 +199,14 @@ class Archive:
 
     # indexing ---------------------------------------------------------------------------
     def index(self, paths: Sequence[str | os.PathLike], progress: Progress | None = None,
-              read_options: ReadOptions | None = None, precision: str | None = None) -> IndexReport:
+              read_options: ReadOptions | None = None, precision: str | None = None,
+              ray: str | None = None) -> IndexReport:
         """Add new and changed articles from files and folders (`-`: JSON Lines on stdin),
         and remove those whose files are gone from the folders given. `read_options`
         names the fields of tables and JSON records; `precision` (auto, fp32, bf16) the
-        number format the model computes in (index/models/precision.py)."""
+        number format the model computes in (index/models/precision.py); `ray` the
+        address of a Ray cluster to embed on ("auto", "local" or host:port;
+        index/cluster.py), None to embed in this process."""
         if not paths:
             raise InputError("nothing to index: give one or more files or folders")
         if precision is not None:
@@ -220,12 +223,18 @@ class Archive:
         from .index.indexer import Indexer  # reading files and splitting text: not needed to search
 
         self._refuse_if_read_only()
+        embedder = lambda: self.embedder  # noqa: E731 - loaded only when something needs embedding
+        if ray is not None:
+            from .index.cluster import on_cluster
+
+            remote = on_cluster(self.embedder, ray)
+            embedder = lambda: remote  # noqa: E731
 
         with self._lock:
             try:
                 self._record_model()
                 self._vectors = None  # another writer may have changed the data since this archive was opened
-                indexer = Indexer(self.store, self.vectors, lambda: self.embedder, progress, read_options)
+                indexer = Indexer(self.store, self.vectors, embedder, progress, read_options)
                 report = indexer.run(paths)
                 if self.vectors.needs_rebuild():  # outgrew its IVF lists, or shrank below the switch point
                     self._vectors = PARAGRAPH_FILE.build(self.store)

@@ -37,6 +37,10 @@ class ModelMismatchError(ModelError):
     """The index was built with another model than the one requested."""
 
 
+class ClusterError(NewssearchError):
+    """The Ray cluster cannot be reached, or could not finish a batch; committed work is kept."""
+
+
 class FilterError(NewssearchError):
     """A search filter (date, source) or search option is invalid."""
 

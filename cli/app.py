@@ -144,6 +144,11 @@ def index_command(
         help="Number format of the model's matrix products: auto (bf16 where measured faster than fp32 on this "
              "machine with the same vectors, else fp32), fp32 or bf16. [default: $NEWSSEARCH_PRECISION or auto]",
         show_default=False)] = None,
+    ray: Annotated[Optional[str], typer.Option(
+        "--ray", metavar="ADDRESS",
+        help="Embed on a Ray cluster: its address (host:port), auto (the cluster this machine belongs to, or "
+             "$RAY_ADDRESS) or local (start Ray on this machine). Needs pip install 'newssearch[cluster]'.",
+        show_default=False)] = None,
 ) -> None:
     """Index articles: new and changed ones are embedded, unchanged ones skipped, and those whose files are gone from the given folders removed."""
     from .. import ReadOptions
@@ -153,7 +158,8 @@ def index_command(
                           source_field=source_field, url_field=url_field, id_field=id_field)
     with _open(index, model=model, create=True) as archive:
         progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
-        report = archive.index(paths, progress=progress, read_options=options, precision=precision).to_dict()
+        report = archive.index(paths, progress=progress, read_options=options, precision=precision,
+                               ray=ray).to_dict()
         _notices(archive)
         if as_json:
             typer.echo(render.json_line({"index": str(archive.directory), **report}))

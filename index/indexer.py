@@ -216,8 +216,10 @@ class Indexer:
         order = sorted(digests, key=tokens.__getitem__)
         chunks = []
         done_bytes = 0
-        for start in range(0, len(order), TEXTS_PER_EMBED_CALL):
-            batch = order[start:start + TEXTS_PER_EMBED_CALL]
+        # A cluster (index/cluster.py) takes many forward passes at a time.
+        per_call = getattr(embedder, "texts_per_call", TEXTS_PER_EMBED_CALL)
+        for start in range(0, len(order), per_call):
+            batch = order[start:start + per_call]
             chunks.append(unit_rows(embedder.embed([texts[d] for d in batch])))
             share = bytes_total * (start + len(batch)) // len(order) - done_bytes
             done_bytes += share
