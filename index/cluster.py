@@ -60,12 +60,12 @@ def _ray() -> Any:
 def connect(address: str | None) -> Any:
     """The ray module, connected to the cluster at `address` ("auto": the one this
     machine belongs to, or $RAY_ADDRESS; "local": a new Ray runtime on this machine)."""
+    address = address or os.environ.get(RAY_ENV) or "auto"
+    _reachable(address)
     ray = _ray()
     if ray.is_initialized():
         return ray
-    address = address or os.environ.get(RAY_ENV) or "auto"
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    _reachable(address)
     try:
         ray.init(address=None if address == LOCAL else address, logging_level="ERROR", log_to_driver=False,
                  include_dashboard=False, configure_logging=False)

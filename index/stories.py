@@ -27,7 +27,7 @@ import numpy as np
 
 from .linalg import unit_rows
 from .storage.store import Store
-from .storage.stories import Candidate
+from .storage.stories import Candidate, TermStatistics
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,10 @@ def update(store: Store, rule: StoryRule = DEFAULT_RULE) -> int:
     for c in new:
         if c.date is None:
             follows[c.id] = (None, 0.0)
+    known = TermStatistics()  # read once for all the runs: the keyword index is not changed here
     for first, last, _ in _runs(new, rule):
         pool, vectors = store.story_candidates(first, last)
-        _link_pool(store, pool, unit_rows(vectors), new_ids, rule, follows, switched)
+        _link_pool(store, pool, unit_rows(vectors), new_ids, rule, follows, switched, known)
     store.write_story_links([(a, f, s) for a, (f, s) in follows.items() if a in new_ids], size)
     changed = [(f, s, a) for a, (f, s) in follows.items() if a not in new_ids]
     store.db.conn.executemany("UPDATE article_stories SET follows = ?, score = ? WHERE article_id = ?", changed)
@@ -109,7 +110,7 @@ def _with_range(run: list[Candidate], rule: StoryRule) -> tuple[str, str, list[C
 
 
 def _link_pool(store: Store, pool: list[Candidate], vectors: np.ndarray, new_ids: set[int], rule: StoryRule,
-               follows: dict[int, tuple[int | None, float]], switched: set[int]) -> None:
+               follows: dict[int, tuple[int | None, float]], switched: set[int], known: TermStatistics) -> None:
     """Link the new articles of one pool (the articles of a date range) in time order."""
     if not pool:
         return
@@ -129,7 +130,7 @@ def _link_pool(store: Store, pool: list[Candidate], vectors: np.ndarray, new_ids
         later[i] = _best(np.flatnonzero(near & (rank > rank[i]) & existing), likeness, rule.candidates)
     needed = {pool[j].id for i in todo for j in (i, *earlier[i], *later[i])}
     rows = [j for j in range(len(pool)) if pool[j].id in needed]
-    words = _cosines(store.term_weights([pool[j].id for j in rows], rule.terms_chars), pool, rows, todo)
+    words = _cosines(store.term_weights([pool[j].id for j in rows], rule.terms_chars, known), pool, rows, todo)
     current = store.story_rows(pool[j].id for i in todo for j in later[i])
 
     def likeness(i: int, j: int) -> float:

@@ -28,6 +28,16 @@ class Candidate(NamedTuple):
     date: str | None
 
 
+class TermStatistics:
+    """What one story update has read of the keyword index: each article's term counts
+    and each term's document frequency (valid while the index is unchanged)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, dict[str, int]] = {}
+        self.frequency: dict[str, int] = {}
+        self.total: int | None = None
+
+
 class StoryRows:
     """Reading and writing story threads; part of `Store`."""
 
@@ -126,33 +136,46 @@ class StoryRows:
         _, vectors = unpack([(r[0], r[3]) for r in rows], len(rows[0][3]) // 4)
         return [Candidate(r[0], r[1], r[2]) for r in rows], vectors
 
-    def term_weights(self, article_ids: Sequence[int], chars: int) -> dict[int, dict[str, float]]:
+    def term_weights(self, article_ids: Sequence[int], chars: int,
+                     known: TermStatistics | None = None) -> dict[int, dict[str, float]]:
         """The terms of each article's first `chars` characters (as the keyword index
         stems them) weighted by TF-IDF, (1 + ln tf) * ln((N + 1) / (df + 1)) over the
-        articles indexed, L2-normalised."""
+        articles indexed, L2-normalised. `known`: what earlier calls of the same story
+        update read (the keyword index does not change within one), so each article is
+        tokenised and each term's document frequency read once per update."""
+        known = known if known is not None else TermStatistics()
         self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.story_text USING fts5(text, "
                         f"tokenize='{FTS_TOKENIZER}')")
         self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.story_terms USING fts5vocab(temp, story_text, "
                         "'instance')")
         self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.archive_terms USING fts5vocab(main, articles_fts, "
                         "'row')")
-        self.db.execute("DELETE FROM temp.story_text")
-        for chunk, marks in batches(article_ids):
-            self.db.execute(f"INSERT INTO temp.story_text (rowid, text) SELECT rowid, substr(text, 1, ?) "
-                            f"FROM articles_fts WHERE rowid IN ({marks})", [chars, *chunk])
-        counts: dict[int, dict[str, int]] = {}
-        for term, doc, count in self.db.execute("SELECT term, doc, count(*) FROM temp.story_terms GROUP BY doc, term"):
-            counts.setdefault(doc, {})[term] = count
-        self.db.execute("DELETE FROM temp.story_text")
-        terms = {term for found in counts.values() for term in found}
-        frequency: dict[str, int] = {}
-        for chunk, marks in batches(terms):
-            frequency.update(self.db.execute(f"SELECT term, doc FROM temp.archive_terms WHERE term IN ({marks})",
-                                             chunk).fetchall())
-        total = self.keyword_article_count()
+        new = [a for a in dict.fromkeys(article_ids) if a not in known.counts]
+        if new:
+            self.db.execute("DELETE FROM temp.story_text")
+            for chunk, marks in batches(new):
+                self.db.execute(f"INSERT INTO temp.story_text (rowid, text) SELECT rowid, substr(text, 1, ?) "
+                                f"FROM articles_fts WHERE rowid IN ({marks})", [chars, *chunk])
+            for article_id in new:
+                known.counts[article_id] = {}
+            for term, doc, count in self.db.execute(
+                    "SELECT term, doc, count(*) FROM temp.story_terms GROUP BY doc, term"):
+                known.counts[doc][term] = count
+            self.db.execute("DELETE FROM temp.story_text")
+        unread = list({term for a in new for term in known.counts[a]} - known.frequency.keys())
+        for chunk, marks in batches(unread):
+            known.frequency.update(self.db.execute(
+                f"SELECT term, doc FROM temp.archive_terms WHERE term IN ({marks})", chunk).fetchall())
+        known.frequency.update((term, 0) for term in unread if term not in known.frequency)
+        if known.total is None:
+            known.total = self.keyword_article_count()
+        total = known.total
         weights: dict[int, dict[str, float]] = {}
-        for doc, found in counts.items():
-            weighted = {term: (1 + math.log(n)) * math.log((total + 1) / (frequency.get(term, 0) + 1))
+        for doc in dict.fromkeys(article_ids):
+            found = known.counts.get(doc, {})
+            if not found:
+                continue
+            weighted = {term: (1 + math.log(n)) * math.log((total + 1) / (known.frequency[term] + 1))
                         for term, n in found.items()}
             norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
             weights[doc] = {term: w / norm for term, w in weighted.items() if w > 0}
