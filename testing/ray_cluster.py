@@ -19,10 +19,17 @@ RAY = Path(sys.executable).with_name("ray")
 START_SECONDS = 120
 
 
+RAY_DEFAULT_PORTS = {6379, 8265, 10001, 52365}  # GCS, dashboard, client server, dashboard agent
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port nothing listens at, and none Ray takes by default."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in RAY_DEFAULT_PORTS:
+            return port
 
 
 def processes() -> dict[int, tuple[int, str]]:
