@@ -28,7 +28,6 @@ import numpy as np
 from ..errors import ClusterError, ModelError
 from .models.embedders import FORWARD_BATCH, Embedder, load_embedder
 
-RAY_ENV = "NEWSSEARCH_RAY"  # the address `--ray` uses when none is given on the command line
 LOCAL = "local"  # start a Ray runtime on this machine for the run
 CONNECT_SECONDS = 10  # to reach a given address before Ray is asked to (Ray itself retries for minutes)
 PASSES_IN_FLIGHT_PER_CPU = 2  # forward passes submitted per cluster CPU at a time: none waits for the next
@@ -57,10 +56,9 @@ def _ray() -> Any:
     return ray
 
 
-def connect(address: str | None) -> Any:
+def connect(address: str) -> Any:
     """The ray module, connected to the cluster at `address` ("auto": the one this
     machine belongs to, or $RAY_ADDRESS; "local": a new Ray runtime on this machine)."""
-    address = address or os.environ.get(RAY_ENV) or "auto"
     _reachable(address)
     ray = _ray()
     if ray.is_initialized():
@@ -69,7 +67,7 @@ def connect(address: str | None) -> Any:
     try:
         ray.init(address=None if address == LOCAL else address, logging_level="ERROR", log_to_driver=False,
                  include_dashboard=False, configure_logging=False)
-    except (ConnectionError, RuntimeError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - Ray raises many types (connection, authentication, version)
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ClusterError(f"cannot connect to the Ray cluster at '{address}': {first_line}") from None
     return ray
@@ -93,7 +91,7 @@ class RayEmbedder:
     """An Embedder whose forward passes run as tasks on a Ray cluster; tokenising (to
     split and sort texts) and the model's settings come from the local model."""
 
-    def __init__(self, local: Any, address: str | None = None):
+    def __init__(self, local: Any, address: str = "auto"):
         self.local = local
         self.name = local.name
         self.address = address
@@ -171,7 +169,7 @@ class RayEmbedder:
                                "again carries on") from None
 
 
-def on_cluster(local: Embedder, address: str | None) -> RayEmbedder:
+def on_cluster(local: Embedder, address: str) -> RayEmbedder:
     """`local` with its forward passes sent to the Ray cluster at `address`; connects
     at once, so a wrong address fails before anything is read."""
     embedder = RayEmbedder(local, address)
