@@ -234,7 +234,8 @@ class Archive:
             try:
                 self._record_model()
                 self._vectors = None  # another writer may have changed the data since this archive was opened
-                indexer = Indexer(self.store, self.vectors, embedder, progress, read_options)
+                indexer = Indexer(self.store, self.vectors, embedder, progress, read_options,
+                                  pipelined=ray is not None)
                 report = indexer.run(paths)
                 if self.vectors.needs_rebuild():  # outgrew its IVF lists, or shrank below the switch point
                     self._vectors = PARAGRAPH_FILE.build(self.store)

@@ -5,7 +5,8 @@ process still reads, splits and writes: it sorts each batch's new texts by lengt
 local run does, cuts them into the same forward passes (FORWARD_BATCH texts), and sends
 each pass to the cluster as a Ray task. The tasks run in parallel on every CPU the
 cluster has; their vectors come back in order and are written in one SQLite transaction
-per batch, as locally. A pass embeds the same texts with the same padding wherever it
+per batch, as locally. The next batch's passes are sent before a batch is written
+(`Indexer(pipelined=True)`), so the cluster embeds while this process writes. A pass embeds the same texts with the same padding wherever it
 runs, so the index equals a local build (vectors within float tolerance on another CPU).
 
 Every worker loads the model by name, once per worker process, in the precision this
@@ -17,10 +18,11 @@ command again carries on from there (unchanged articles are skipped).
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -149,12 +151,20 @@ class RayEmbedder:
         return self._ray
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.submit(texts)()
+
+    def submit(self, texts: Sequence[str]) -> Callable[[], np.ndarray]:
+        """Start the forward passes of `texts` on the cluster; the returned call waits
+        for their vectors, in order."""
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        ray = self._connected()
+            return lambda: np.zeros((0, self.dimension), dtype=np.float32)
+        self._connected()
         precision = self.precision
         passes = [list(texts[start:start + FORWARD_BATCH]) for start in range(0, len(texts), FORWARD_BATCH)]
-        pending = [self._task.remote(self.name, precision, chunk) for chunk in passes]
+        return functools.partial(self._gather, [self._task.remote(self.name, precision, chunk) for chunk in passes])
+
+    def _gather(self, pending: list[Any]) -> np.ndarray:
+        ray = self._ray
         try:
             return np.vstack(ray.get(pending)).astype(np.float32, copy=False)
         except ray.exceptions.RayError as error:

@@ -4,10 +4,13 @@ batches, and remove articles whose files are gone from the folders indexed."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -57,11 +60,35 @@ def article_units(article: Article, embedder: Embedder) -> list[tuple[int, int, 
     return units
 
 
+@dataclass
+class _Embedding:
+    """A batch's new texts in the order they are embedded, and one call per group of
+    forward passes that returns their vectors (already running on a cluster)."""
+
+    order: list[str]
+    calls: list[Callable[[], np.ndarray]]
+    per_call: int
+    seconds: float  # spent starting it
+    embedder: Any
+
+
+@dataclass
+class _Batch:
+    prepared: list[tuple[Article, str, int | None, list[tuple[int, int, str, str]]]]
+    embedding: _Embedding
+    bytes_total: int
+
+
 class Indexer:
     """One indexing run over a store and its vector index."""
 
     def __init__(self, store: Store, vectors: VectorIndex, embedder: Callable[[], Embedder],
-                 progress: Progress | None = None, read_options: ReadOptions | None = None):
+                 progress: Progress | None = None, read_options: ReadOptions | None = None,
+                 pipelined: bool = False):
+        """`pipelined`: hand each batch's texts to the embedder before the previous batch
+        is written (for an embedder that embeds elsewhere, index/cluster.py, so that it
+        works while this process writes)."""
+        self.pipelined = pipelined
         self.store = store
         self.read_options = read_options
         self.vectors = vectors
@@ -88,11 +115,24 @@ class Indexer:
         try:
             # Files are read in a thread while this one embeds and writes, batch by batch
             # in order, each batch in one transaction.
+            ahead: _Batch | None = None  # a cluster embeds the next batch while this one is written
             for item in prefetch(self._read(files, sizes, seen, unreadable)):
                 if isinstance(item, int):
                     self.progress.advance(bytes_done=item, files=1)
-                else:
+                elif not self.pipelined:
                     self._write_batch(item)
+                else:
+                    try:
+                        batch = self._prepare(item)
+                    except BaseException:
+                        if ahead is not None:  # what is already embedded is kept
+                            self._commit(ahead)
+                        raise
+                    if ahead is not None:
+                        self._commit(ahead)
+                    ahead = batch
+            if ahead is not None:
+                self._commit(ahead)
             gone = [article_id for key, (article_id, path) in previous.items()
                     if key not in seen and path not in unreadable]
             self._remove(gone)
@@ -134,6 +174,13 @@ class Indexer:
             yield batch
 
     def _write_batch(self, articles: list[Article]) -> None:
+        batch = self._prepare(articles)
+        if batch is not None:
+            self._commit(batch)
+
+    def _prepare(self, articles: list[Article]) -> _Batch | None:
+        """What a batch changes, with its new texts handed to the embedder; None when
+        nothing in it changed."""
         hashes = [content_hash(a) for a in articles]
         existing = self.store.article_hashes([a.key for a in articles])
         changed: list[tuple[Article, str, int | None]] = []
@@ -145,7 +192,7 @@ class Indexer:
             else:
                 changed.append((article, digest, known[0] if known else None))
         if not changed:
-            return
+            return None
         embedder = self._embedder()
         prepared = []
         for article, digest, replace_id in changed:
@@ -155,7 +202,12 @@ class Indexer:
             prepared.append((article, digest, replace_id, units))
         new_texts = self._texts_to_embed([unit for *_, units in prepared for unit in units])
         bytes_total = sum(article.size for article, *_ in prepared)
-        new_hashes, new_vectors = self._embed(new_texts, embedder, bytes_total)
+        return _Batch(prepared, self._start_embedding(new_texts, embedder), bytes_total)
+
+    def _commit(self, batch: _Batch) -> None:
+        """Wait for the batch's vectors, then write it in one transaction."""
+        prepared = batch.prepared
+        new_hashes, new_vectors = self._finish_embedding(batch.embedding, batch.bytes_total)
 
         removed: list[int] = []
         added: list[int] = []
@@ -202,35 +254,48 @@ class Indexer:
         known = self.store.known_vectors(list(distinct))
         return {digest: text for digest, text in distinct.items() if digest not in known}
 
-    def _embed(self, texts: dict[str, str], embedder: Embedder, bytes_total: int) -> tuple[list[str], np.ndarray]:
+    def _start_embedding(self, texts: dict[str, str], embedder: Embedder) -> _Embedding:
+        """The texts sorted by token count (so each forward pass pads little; counted
+        with the special tokens the model adds, a window never exceeds max_tokens) and
+        cut into calls; an embedder that can (`submit`) starts on them at once."""
         if not texts:
-            self.progress.advance(bytes_done=bytes_total)
-            return [], np.zeros((0, self.vectors.dimension), dtype=np.float32)
+            return _Embedding([], [], 0, 0.0, None)
         precision = getattr(embedder, "precision", "fp32")  # "auto" is settled (measured) here, before the clock
         started = time.perf_counter()
-        # Sorted by token count so each forward pass pads little. Counted with the
-        # special tokens the model adds; a window never exceeds max_tokens.
         digests = list(texts)
         tokens = {d: min(n, embedder.max_tokens) + 2
                   for d, n in zip(digests, embedder.count_tokens([texts[d] for d in digests]))}
         order = sorted(digests, key=tokens.__getitem__)
-        chunks = []
-        done_bytes = 0
         # A cluster (index/cluster.py) takes many forward passes at a time.
         per_call = getattr(embedder, "texts_per_call", TEXTS_PER_EMBED_CALL)
-        for start in range(0, len(order), per_call):
-            batch = order[start:start + per_call]
-            chunks.append(unit_rows(embedder.embed([texts[d] for d in batch])))
-            share = bytes_total * (start + len(batch)) // len(order) - done_bytes
-            done_bytes += share
-            self.progress.advance(bytes_done=share, paragraphs=len(batch))
-        self.report.embed_seconds += time.perf_counter() - started
-        self.report.texts_embedded += len(order)
-        self.report.tokens_embedded += sum(tokens.values())
-        self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
+        submit = getattr(embedder, "submit", None)
+        calls: list[Callable[[], np.ndarray]] = []
+        for begin in range(0, len(order), per_call):
+            chunk = [texts[d] for d in order[begin:begin + per_call]]
+            calls.append(submit(chunk) if submit is not None else functools.partial(embedder.embed, chunk))
         self.report.precision = precision
         choice = getattr(embedder, "precision_choice", None)
         self.report.precision_measured = choice.to_dict() if choice is not None else None
+        self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
+        self.report.tokens_embedded += sum(tokens.values())
+        return _Embedding(order, calls, per_call, time.perf_counter() - started, embedder)
+
+    def _finish_embedding(self, embedding: _Embedding, bytes_total: int) -> tuple[list[str], np.ndarray]:
+        """The vectors of a started embedding, in its order, normalised. The time the
+        writer spends here (and starting it) is the report's embedding time."""
+        if not embedding.order:
+            self.progress.advance(bytes_done=bytes_total)
+            return [], np.zeros((0, self.vectors.dimension), dtype=np.float32)
+        started = time.perf_counter()
+        order, chunks, done_bytes = embedding.order, [], 0
+        for number, call in enumerate(embedding.calls):
+            chunks.append(unit_rows(call()))
+            end = min((number + 1) * embedding.per_call, len(order))
+            share = bytes_total * end // len(order) - done_bytes
+            done_bytes += share
+            self.progress.advance(bytes_done=share, paragraphs=len(chunks[-1]))
+        self.report.embed_seconds += embedding.seconds + time.perf_counter() - started
+        self.report.texts_embedded += len(order)
         return order, np.vstack(chunks)
 
     def _remove_boilerplate(self) -> None:

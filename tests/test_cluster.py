@@ -51,12 +51,12 @@ def local_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def _contents(index: Path) -> tuple[list, list, dict[str, np.ndarray]]:
+def _contents(index: Path) -> tuple[list, list, dict[str, bytes]]:
     with sqlite3.connect(index / "newssearch.db") as db:
-        articles = db.execute("SELECT key, title, date, source, content_hash FROM articles ORDER BY key").fetchall()
+        articles = db.execute("SELECT id, key, title, date, source, content_hash FROM articles ORDER BY key").fetchall()
         paragraphs = db.execute("SELECT a.key, p.position, p.part, p.text, p.text_hash FROM paragraphs p "
                                 "JOIN articles a ON a.id = p.article_id ORDER BY 1, 2, 3").fetchall()
-        vectors = {h: np.frombuffer(v, dtype=np.float32) for h, v in db.execute("SELECT hash, vector FROM vectors")}
+        vectors = dict(db.execute("SELECT hash, vector FROM vectors").fetchall())
     return articles, paragraphs, vectors
 
 
@@ -66,7 +66,8 @@ def _same_index(built: Path, reference: Path) -> None:
     assert articles == want_articles and len(articles) == 23
     assert paragraphs == want_paragraphs
     assert set(vectors) == set(want_vectors)
-    worst = max(float(np.abs(vectors[h] - want_vectors[h]).max()) for h in vectors)
+    worst = max(float(np.abs(np.frombuffer(vectors[h], np.float32) - np.frombuffer(want_vectors[h], np.float32)).max())
+                for h in vectors)
     assert worst < 1e-5, worst
     with Archive.open(built) as mine, Archive.open(reference) as theirs:
         for query in QUERIES:
@@ -123,3 +124,43 @@ def test_a_malformed_address_is_refused_before_anything_is_read(address: str, me
 
     with pytest.raises(ClusterError, match=message):
         connect(address)
+
+
+class _Elsewhere:
+    """The fake model embedding on another thread, as a cluster would: `submit` starts
+    the work and returns the call that waits for it."""
+
+    def __init__(self, inner, pool) -> None:
+        self.inner, self.pool, self.name = inner, pool, inner.name
+        self.dimension, self.normalized, self.max_tokens = inner.dimension, inner.normalized, inner.max_tokens
+        self.texts_per_call = 4
+
+    def count_tokens(self, texts):
+        return self.inner.count_tokens(texts)
+
+    def embed(self, texts):
+        return self.submit(texts)()
+
+    def submit(self, texts):
+        return self.pool.submit(self.inner.embed, list(texts)).result
+
+
+def test_a_pipelined_build_equals_a_plain_one(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newssearch.index import cluster as cluster_module
+    from newssearch.index import indexer
+
+    shared = "A paragraph that two articles in different batches both hold, word for word."
+    for number in range(6):
+        (corpus / f"extra-{number}.txt").write_text(
+            f"Extra story {number}\n\nIts own first paragraph, number {number}.\n\n{shared}\n", encoding="utf-8")
+    monkeypatch.setattr(indexer, "ARTICLES_PER_BATCH", 2)
+    with ThreadPoolExecutor(2) as pool:
+        monkeypatch.setattr(cluster_module, "on_cluster", lambda local, address: _Elsewhere(local, pool))
+        with Archive.open(tmp_path / "pipelined", create=True) as archive:
+            report = archive.index([corpus], ray="anywhere")
+    with Archive.open(tmp_path / "plain", create=True) as archive:
+        plain = archive.index([corpus])
+    assert report.added == plain.added > 6 and report.paragraphs_written == plain.paragraphs_written
+    assert _contents(tmp_path / "pipelined") == _contents(tmp_path / "plain")
