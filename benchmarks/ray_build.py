@@ -6,8 +6,10 @@ Starts a real Ray cluster on this machine (testing/ray_cluster.py: --nodes nodes
 --cpus CPUs each, on loopback), then builds a fresh index of the first --articles
 articles of the BBC headline task in a child process, alternately in one process and
 with `--ray ADDRESS`, --runs times each. Each build's rate is paragraphs embedded over
-its whole run (reading, embedding, writing), and its embedding rate over the model's
-time alone; the Ray run's model time includes loading the model once in every worker.
+its whole run (reading, embedding, writing), and its embedding rate over the time spent
+embedding (for the Ray run: waiting for the cluster's vectors, model loads included).
+The first Ray index is compared with the first local one: articles, paragraphs, every
+vector, and the top 10 (with scores) of a few queries.
 On one machine the cluster has no more cores than the single process, so this measures
 what the cluster costs, not what it gains; docs/scaling.md turns the rates into a
 sizing table. Prints JSON with the CPU it ran on.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -25,6 +28,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+QUERIES = ["oil prices rise", "election campaign tax", "football club manager sacked", "film wins award",
+           "interest rates", "broadband internet", "chancellor budget", "tennis open final"]
 
 
 def build(source: Path, index: Path, precision: str, env: dict[str, str], *extra: str) -> dict:
@@ -34,10 +39,37 @@ def build(source: Path, index: Path, precision: str, env: dict[str, str], *extra
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    shutil.rmtree(index)
     return {"paragraphs": report["texts_embedded"], "seconds": report["seconds"],
             "paragraphs_per_s": round(report["texts_embedded"] / report["seconds"], 1),
             "embedding_per_s": report["paragraphs_per_second"], "precision": report["precision"]}
+
+
+def compare(built: Path, reference: Path) -> dict:
+    """How the cluster's index differs from the local one: rows, vectors, top 10s."""
+    import numpy as np
+
+    from newssearch import Archive
+
+    def contents(index: Path) -> tuple[list, list, dict[str, np.ndarray]]:
+        with sqlite3.connect(index / "newssearch.db") as db:
+            articles = db.execute("SELECT id, key, content_hash FROM articles ORDER BY key").fetchall()
+            paragraphs = db.execute("SELECT article_id, position, part, text_hash FROM paragraphs "
+                                    "ORDER BY 1, 2, 3").fetchall()
+            vectors = {h: np.frombuffer(v, dtype=np.float32) for h, v in db.execute("SELECT hash, vector FROM vectors")}
+        return articles, paragraphs, vectors
+
+    mine, theirs = contents(built), contents(reference)
+    same_vectors = set(mine[2]) == set(theirs[2])
+    with Archive.open(built) as a, Archive.open(reference) as b:
+        same_top10 = sum([(h.article.key, h.score) for h in a.search(q)] == [(h.article.key, h.score) for h in b.search(q)]
+                         for q in QUERIES)
+    return {"same_articles": mine[0] == theirs[0], "same_paragraphs": mine[1] == theirs[1],
+            "same_vector_keys": same_vectors, "vectors": len(mine[2]),
+            "largest_vector_difference": max(float(np.abs(mine[2][h] - theirs[2][h]).max()) for h in mine[2])
+            if same_vectors else None,
+            "bit_identical_vectors": sum(mine[2][h].tobytes() == theirs[2][h].tobytes() for h in mine[2])
+            if same_vectors else None,
+            "queries_with_identical_top10_and_scores": f"{same_top10}/{len(QUERIES)}"}
 
 
 def main() -> None:
@@ -65,12 +97,13 @@ def main() -> None:
                 runs["local"].append(build(source, work / f"local-{number}", args.precision, env))
                 runs["ray"].append(build(source, work / f"ray-{number}", args.precision, env,
                                          "--ray", cluster.address))
+        same = compare(work / "ray-0", work / "local-0")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     medians = {kind: {key: statistics.median(r[key] for r in found) for key in ("paragraphs_per_s", "embedding_per_s")}
                for kind, found in runs.items()}
     print(json.dumps({"cpu": cpu_description(), "articles": len(lines), "nodes": args.nodes,
-                      "cpus_per_node": args.cpus, "runs": runs, "medians": medians,
+                      "cpus_per_node": args.cpus, "runs": runs, "medians": medians, "ray_index_vs_local": same,
                       "ray_vs_local": round(medians["ray"]["paragraphs_per_s"] / medians["local"]["paragraphs_per_s"], 3)},
                      indent=1))
 

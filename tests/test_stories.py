@@ -273,3 +273,29 @@ def test_grouped_search_looks_deeper_for_k_stories(tmp_path, monkeypatch):
         hits = archive.searcher().search("river flooded valley", k=3, mode="keyword", group=True)
     assert {h.article.doc_id.split("-")[0] for h in hits} == {"flood", "rain"} and len(hits) == 3
     assert hits[0].story_size == 20 and depths[0] == 100 and max(depths) > 100
+
+
+def test_reading_terms_once_per_update_links_what_reading_them_per_date_run_does(tmp_path, monkeypatch):
+    # Several date runs per update (days far apart), so the statistics are shared.
+    write_corpus(tmp_path / "a", days=("2022-01-10", "2022-01-11"))
+    write_corpus(tmp_path / "b", days=("2022-03-01", "2022-03-02"))
+    write_corpus(tmp_path / "c", days=("2022-06-20", "2022-06-21"))
+    with Archive.open(tmp_path / "index", create=True) as archive:
+        archive.index([tmp_path])
+        shared = stories_by_doc(archive)
+        links = archive.store.db.execute("SELECT article_id, follows, score FROM article_stories ORDER BY 1").fetchall()
+        assert sum(follows is not None for _, follows, _ in links) >= 18  # two followers in each of 9 events
+        calls = []
+        real = type(archive.store).term_weights
+
+        def each_call_alone(store, article_ids, chars, known=None):
+            calls.append(known)
+            return real(store, article_ids, chars)  # a fresh TermStatistics: the old way
+
+        monkeypatch.setattr(type(archive.store), "term_weights", each_call_alone)
+        with archive.store.transaction():
+            stories.rebuild(archive.store)
+        assert len(calls) >= 3  # one per date run
+        assert stories_by_doc(archive) == shared
+        assert archive.store.db.execute(
+            "SELECT article_id, follows, score FROM article_stories ORDER BY 1").fetchall() == links
