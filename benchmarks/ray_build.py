@@ -61,14 +61,18 @@ def compare(built: Path, reference: Path) -> dict:
     mine, theirs = contents(built), contents(reference)
     same_vectors = set(mine[2]) == set(theirs[2])
     with Archive.open(built) as a, Archive.open(reference) as b:
-        same_top10 = sum([(h.article.key, h.score) for h in a.search(q)] == [(h.article.key, h.score) for h in b.search(q)]
-                         for q in QUERIES)
+        tops = [([(h.article.key, h.score) for h in a.search(q)], [(h.article.key, h.score) for h in b.search(q)])
+                for q in QUERIES]
+    same_top10 = sum(x == y for x, y in tops)
+    same_articles = sum([key for key, _ in x] == [key for key, _ in y] for x, y in tops)
     return {"same_articles": mine[0] == theirs[0], "same_paragraphs": mine[1] == theirs[1],
             "same_vector_keys": same_vectors, "vectors": len(mine[2]),
             "largest_vector_difference": max(float(np.abs(mine[2][h] - theirs[2][h]).max()) for h in mine[2])
             if same_vectors else None,
             "bit_identical_vectors": sum(mine[2][h].tobytes() == theirs[2][h].tobytes() for h in mine[2])
             if same_vectors else None,
+            "lowest_cosine": min(float(mine[2][h] @ theirs[2][h]) for h in mine[2]) if same_vectors else None,
+            "queries_with_the_same_top10_articles": f"{same_articles}/{len(QUERIES)}",
             "queries_with_identical_top10_and_scores": f"{same_top10}/{len(QUERIES)}"}
 
 
