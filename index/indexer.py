@@ -10,7 +10,6 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +68,6 @@ class _Embedding:
     calls: list[Callable[[], np.ndarray]]
     per_call: int
     seconds: float  # spent starting it
-    embedder: Any
 
 
 @dataclass
@@ -124,7 +122,7 @@ class Indexer:
                 else:
                     try:
                         batch = self._prepare(item)
-                    except BaseException:
+                    except Exception:  # not an interrupt: that stops at once
                         if ahead is not None:  # what is already embedded is kept
                             self._commit(ahead)
                         raise
@@ -259,7 +257,7 @@ class Indexer:
         with the special tokens the model adds, a window never exceeds max_tokens) and
         cut into calls; an embedder that can (`submit`) starts on them at once."""
         if not texts:
-            return _Embedding([], [], 0, 0.0, None)
+            return _Embedding([], [], 0, 0.0)
         precision = getattr(embedder, "precision", "fp32")  # "auto" is settled (measured) here, before the clock
         started = time.perf_counter()
         digests = list(texts)
@@ -278,7 +276,7 @@ class Indexer:
         self.report.precision_measured = choice.to_dict() if choice is not None else None
         self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
         self.report.tokens_embedded += sum(tokens.values())
-        return _Embedding(order, calls, per_call, time.perf_counter() - started, embedder)
+        return _Embedding(order, calls, per_call, time.perf_counter() - started)
 
     def _finish_embedding(self, embedding: _Embedding, bytes_total: int) -> tuple[list[str], np.ndarray]:
         """The vectors of a started embedding, in its order, normalised. The time the
