@@ -55,3 +55,11 @@ class DependencyError(NewssearchError):
     def __init__(self, error: ImportError):
         super().__init__(f"a library newssearch needs cannot be imported ({error}); reinstall newssearch "
                          "with its dependencies (pip install -e .)")
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (a library's may run to pages), or the
+    error's type when it has none: what a one-line error quotes of a cause."""
+    message = str(error).strip()
+    return message.splitlines()[0] if message else type(error).__name__
+

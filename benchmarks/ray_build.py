@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -49,31 +48,28 @@ def compare(built: Path, reference: Path) -> dict:
     import numpy as np
 
     from newssearch import Archive
+    from newssearch.testing.crash import index_content
 
-    def contents(index: Path) -> tuple[list, list, dict[str, np.ndarray]]:
-        with sqlite3.connect(index / "newssearch.db") as db:
-            articles = db.execute("SELECT id, key, content_hash FROM articles ORDER BY key").fetchall()
-            paragraphs = db.execute("SELECT article_id, position, part, text_hash FROM paragraphs "
-                                    "ORDER BY 1, 2, 3").fetchall()
-            vectors = {h: np.frombuffer(v, dtype=np.float32) for h, v in db.execute("SELECT hash, vector FROM vectors")}
-        return articles, paragraphs, vectors
+    def rows(archive: Archive) -> list[tuple]:
+        return archive.store.db.execute("SELECT id, key FROM articles ORDER BY key").fetchall()
 
-    mine, theirs = contents(built), contents(reference)
-    same_vectors = set(mine[2]) == set(theirs[2])
     with Archive.open(built) as a, Archive.open(reference) as b:
+        mine, theirs = index_content(a), index_content(b)
+        same_articles = rows(a) == rows(b) and mine["articles"] == theirs["articles"]
         tops = [([(h.article.key, h.score) for h in a.search(q)], [(h.article.key, h.score) for h in b.search(q)])
                 for q in QUERIES]
-    same_top10 = sum(x == y for x, y in tops)
-    same_articles = sum([key for key, _ in x] == [key for key, _ in y] for x, y in tops)
-    return {"same_articles": mine[0] == theirs[0], "same_paragraphs": mine[1] == theirs[1],
-            "same_vector_keys": same_vectors, "vectors": len(mine[2]),
-            "largest_vector_difference": max(float(np.abs(mine[2][h] - theirs[2][h]).max()) for h in mine[2])
+    vectors, want = ({h: np.frombuffer(v, dtype=np.float32) for h, v in c["vectors"]} for c in (mine, theirs))
+    same_vectors = set(vectors) == set(want)
+    return {"same_articles": same_articles, "same_paragraphs": mine["paragraphs"] == theirs["paragraphs"],
+            "same_vector_keys": same_vectors, "vectors": len(vectors),
+            "largest_vector_difference": max(float(np.abs(vectors[h] - want[h]).max()) for h in vectors)
             if same_vectors else None,
-            "bit_identical_vectors": sum(mine[2][h].tobytes() == theirs[2][h].tobytes() for h in mine[2])
+            "bit_identical_vectors": sum(vectors[h].tobytes() == want[h].tobytes() for h in vectors)
             if same_vectors else None,
-            "lowest_cosine": min(float(mine[2][h] @ theirs[2][h]) for h in mine[2]) if same_vectors else None,
-            "queries_with_the_same_top10_articles": f"{same_articles}/{len(QUERIES)}",
-            "queries_with_identical_top10_and_scores": f"{same_top10}/{len(QUERIES)}"}
+            "lowest_cosine": min(float(vectors[h] @ want[h]) for h in vectors) if same_vectors else None,
+            "queries_with_the_same_top10_articles":
+                f"{sum([k for k, _ in x] == [k for k, _ in y] for x, y in tops)}/{len(QUERIES)}",
+            "queries_with_identical_top10_and_scores": f"{sum(x == y for x, y in tops)}/{len(QUERIES)}"}
 
 
 def main() -> None:

@@ -6,8 +6,9 @@ local run does, cuts them into the same forward passes (FORWARD_BATCH texts), an
 each pass to the cluster as a Ray task. The tasks run in parallel on every CPU the
 cluster has; their vectors come back in order and are written in one SQLite transaction
 per batch, as locally. The next batch's passes are sent before a batch is written
-(`Indexer(pipelined=True)`), so the cluster embeds while this process writes. A pass embeds the same texts with the same padding wherever it
-runs, so the index equals a local build (vectors within float tolerance on another CPU).
+(`Indexer(pipelined=True)`), so the cluster embeds while this process writes. A pass
+embeds the same texts with the same padding wherever it runs, so the index equals a
+local build (vectors within float tolerance on another CPU).
 
 Every worker loads the model by name, once per worker process, in the precision this
 process settled (one format for the whole index). A task whose worker or node dies is
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ClusterError, ModelError
+from ..errors import ClusterError, ModelError, first_line
 from .models.embedders import FORWARD_BATCH, Embedder, load_embedder
 
 LOCAL = "local"  # start a Ray runtime on this machine for the run
@@ -70,8 +71,7 @@ def connect(address: str) -> Any:
         ray.init(address=None if address == LOCAL else address, logging_level="ERROR", log_to_driver=False,
                  include_dashboard=False, configure_logging=False)
     except Exception as error:  # noqa: BLE001 - Ray raises many types (connection, authentication, version)
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ClusterError(f"cannot connect to the Ray cluster at '{address}': {first_line}") from None
+        raise ClusterError(f"cannot connect to the Ray cluster at '{address}': {first_line(error)}") from None
     return ray
 
 
@@ -173,8 +173,7 @@ class RayEmbedder:
             cause = getattr(error, "cause", None) or error
             if isinstance(cause, ModelError):
                 raise ModelError(f"a Ray worker cannot load the model: {cause}") from None
-            first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-            raise ClusterError(f"the Ray cluster could not embed a batch ({first_line}); that batch was rolled "
+            raise ClusterError(f"the Ray cluster could not embed a batch ({first_line(cause)}); that batch was rolled "
                                "back, everything committed before it is kept, and running the same command "
                                "again carries on") from None
 

@@ -66,7 +66,6 @@ class _Embedding:
 
     order: list[str]
     calls: list[Callable[[], np.ndarray]]
-    per_call: int
     seconds: float  # spent starting it
 
 
@@ -113,24 +112,22 @@ class Indexer:
         try:
             # Files are read in a thread while this one embeds and writes, batch by batch
             # in order, each batch in one transaction.
-            ahead: _Batch | None = None  # a cluster embeds the next batch while this one is written
+            ahead: _Batch | None = None  # pipelined: being embedded while the one before is written
             for item in prefetch(self._read(files, sizes, seen, unreadable)):
                 if isinstance(item, int):
                     self.progress.advance(bytes_done=item, files=1)
-                elif not self.pipelined:
-                    self._write_batch(item)
-                else:
-                    try:
-                        batch = self._prepare(item)
-                    except Exception:  # not an interrupt: that stops at once
-                        if ahead is not None:  # what is already embedded is kept
-                            self._commit(ahead)
-                        raise
-                    if ahead is not None:
-                        self._commit(ahead)
-                    ahead = batch
-            if ahead is not None:
+                    continue
+                try:
+                    batch = self._prepare(item)
+                except Exception:  # not an interrupt: that stops at once
+                    self._commit(ahead)  # what is already embedded is kept
+                    raise
                 self._commit(ahead)
+                ahead = batch
+                if not self.pipelined:
+                    self._commit(ahead)
+                    ahead = None
+            self._commit(ahead)
             gone = [article_id for key, (article_id, path) in previous.items()
                     if key not in seen and path not in unreadable]
             self._remove(gone)
@@ -171,11 +168,6 @@ class Indexer:
         if batch:
             yield batch
 
-    def _write_batch(self, articles: list[Article]) -> None:
-        batch = self._prepare(articles)
-        if batch is not None:
-            self._commit(batch)
-
     def _prepare(self, articles: list[Article]) -> _Batch | None:
         """What a batch changes, with its new texts handed to the embedder; None when
         nothing in it changed."""
@@ -202,8 +194,11 @@ class Indexer:
         bytes_total = sum(article.size for article, *_ in prepared)
         return _Batch(prepared, self._start_embedding(new_texts, embedder), bytes_total)
 
-    def _commit(self, batch: _Batch) -> None:
-        """Wait for the batch's vectors, then write it in one transaction."""
+    def _commit(self, batch: _Batch | None) -> None:
+        """Wait for the batch's vectors, then write it in one transaction (None: nothing
+        to write)."""
+        if batch is None:
+            return
         prepared = batch.prepared
         new_hashes, new_vectors = self._finish_embedding(batch.embedding, batch.bytes_total)
 
@@ -257,7 +252,7 @@ class Indexer:
         with the special tokens the model adds, a window never exceeds max_tokens) and
         cut into calls; an embedder that can (`submit`) starts on them at once."""
         if not texts:
-            return _Embedding([], [], 0, 0.0)
+            return _Embedding([], [], 0.0)
         precision = getattr(embedder, "precision", "fp32")  # "auto" is settled (measured) here, before the clock
         started = time.perf_counter()
         digests = list(texts)
@@ -276,7 +271,7 @@ class Indexer:
         self.report.precision_measured = choice.to_dict() if choice is not None else None
         self.report.flops += 2 * getattr(embedder, "matmul_parameters", 0) * sum(tokens.values())
         self.report.tokens_embedded += sum(tokens.values())
-        return _Embedding(order, calls, per_call, time.perf_counter() - started)
+        return _Embedding(order, calls, time.perf_counter() - started)
 
     def _finish_embedding(self, embedding: _Embedding, bytes_total: int) -> tuple[list[str], np.ndarray]:
         """The vectors of a started embedding, in its order, normalised. The time the
@@ -285,11 +280,11 @@ class Indexer:
             self.progress.advance(bytes_done=bytes_total)
             return [], np.zeros((0, self.vectors.dimension), dtype=np.float32)
         started = time.perf_counter()
-        order, chunks, done_bytes = embedding.order, [], 0
-        for number, call in enumerate(embedding.calls):
+        order, chunks, done, done_bytes = embedding.order, [], 0, 0
+        for call in embedding.calls:
             chunks.append(unit_rows(call()))
-            end = min((number + 1) * embedding.per_call, len(order))
-            share = bytes_total * end // len(order) - done_bytes
+            done += len(chunks[-1])
+            share = bytes_total * done // len(order) - done_bytes
             done_bytes += share
             self.progress.advance(bytes_done=share, paragraphs=len(chunks[-1]))
         self.report.embed_seconds += embedding.seconds + time.perf_counter() - started

@@ -17,8 +17,6 @@ from pathlib import Path
 
 RAY = Path(sys.executable).with_name("ray")
 START_SECONDS = 120
-
-
 RAY_DEFAULT_PORTS = {6379, 8265, 10001, 52365}  # GCS, dashboard, client server, dashboard agent
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ...errors import ModelError
+from ...errors import ModelError, first_line
 from .calibration import PrecisionChoice, choose
 from .precision import resolve_precision
 
@@ -145,8 +145,7 @@ class SentenceTransformerEmbedder:
                 " (models are loaded from a local path or the Hugging Face cache; "
                 f"set {ALLOW_DOWNLOADS_ENV}=1 to allow downloads)"
             )
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise ModelError(f"cannot load model '{self.name}': {first_line}{hint}") from None
+            raise ModelError(f"cannot load model '{self.name}': {first_line(error)}{hint}") from None
 
     @property
     def dimension(self) -> int:
