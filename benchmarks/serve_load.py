@@ -5,16 +5,18 @@ clients on loopback, and errors while `newssearch index` writes to the same inde
                                     [--write-during FOLDER] [--warm 300] [--workers 2]
 
 DIR is an index (e.g. the BBC set: `newssearch index ../shared/data/bbc/raw --index DIR`).
-First the library's own warm `Archive.search` is timed on the same queries, in this
-process (p50, for the cost of the HTTP layer), searching as the server's processes do
-(one thread per search with --workers 2 or more) and with its own default (two
-threads). Then the server is started as a child process (`newssearch serve --port 0`), and a second child process drives it: each
-client is a thread with its own keep-alive HTTP connection sending hybrid searches one
-after another for --seconds (bounded in time and count), recording each latency, the
-server's own time (its Server-Timing header) and every non-200 answer or failed
-request; --rounds times over, alternating the client counts, medians reported. With --write-during FOLDER, 8 clients keep
-searching while `newssearch index FOLDER` adds those articles to the same index, until
-that run ends. Prints one JSON object, with the CPU it ran on.
+The server is started as a child process (`newssearch serve --port 0`), and a second
+child process drives it: each client is a thread with its own keep-alive HTTP
+connection sending hybrid searches one after another for --seconds (bounded in time
+and count), recording each latency, the server's own time (its Server-Timing header)
+and every non-200 answer or failed request; --rounds times over, alternating the
+client counts, medians reported. With --write-during FOLDER, 8 clients keep searching
+while `newssearch index FOLDER` adds those articles to the same index, until
+that run ends. The cost of the HTTP layer: in each round, just before the one-client
+run, the library's own warm `Archive.search` is timed on the same queries in this
+process (p50; searching as the server's processes do, one thread per search with
+--workers 2 or more), and the one client's p50 less that is the round's cost; the
+median round is reported. Prints one JSON object, with the CPU it ran on.
 
 Everything talks to 127.0.0.1 only. The index is copied to a temporary folder first,
 so the write run leaves the given index as it was.
@@ -73,11 +75,11 @@ threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
 for thread in threads:
     thread.start()
 start.wait()
-began = time.perf_counter()
+began, cpu = time.perf_counter(), time.process_time()
 for thread in threads:
     thread.join()
-wall = time.perf_counter() - began
-print(json.dumps({"latencies": [x for r in results for x in r], "errors": sum(errors), "wall": wall,
+wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+print(json.dumps({"latencies": [x for r in results for x in r], "errors": sum(errors), "wall": wall, "cpu": cpu,
                   "inside": [x for r in inside for x in r]}))
 """
 
@@ -127,7 +129,8 @@ def drive(port: int, clients: int, seconds: float) -> dict[str, float]:
     return {"clients": clients, "requests": len(latencies), "errors": result["errors"],
             "throughput_per_s": round(len(latencies) / result["wall"], 1),
             "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
-            "server_search_p50_ms": round(percentile(result["inside"], 0.5), 2) if result["inside"] else None}
+            "server_search_p50_ms": round(percentile(result["inside"], 0.5), 2) if result["inside"] else None,
+            "client_cpu_ms_per_request": round(result["cpu"] * 1000 / max(1, len(latencies)), 2)}
 
 
 def main() -> None:
@@ -149,16 +152,20 @@ def main() -> None:
         shutil.copytree(args.index, index)
         # The HTTP layer's cost is measured against the library searching as the server's
         # processes do: on one thread each with several processes, else as it chooses.
+        # The library is timed again just before each round's one-client run (the
+        # server idle meanwhile), so a slower spell of a shared host hits both alike.
+        one_thread = args.workers == 1
         report: dict = {"cpu": cpu_description(), "index": str(args.index), "seconds_per_run": args.seconds,
-                        "library_warm_p50_ms": round(library_warm(index, args.warm, args.workers == 1), 2),
                         "library_warm_p50_ms_two_threads": round(library_warm(index, args.warm, True), 2),
-                        "runs": []}
+                        "library_rounds_ms": [], "runs": []}
         server, port = start_server(index, args.workers)
         report["workers"] = args.workers
         try:
-            drive(port, 1, 2)  # warm the server's threads and caches
+            drive(port, 1, 2)  # warm the server's processes and caches
             for _ in range(args.rounds):  # rounds alternate the client counts: noise hits each alike
                 for clients in (int(c) for c in args.clients.split(",")):
+                    if clients == 1:
+                        report["library_rounds_ms"].append(round(library_warm(index, args.warm, one_thread), 2))
                     report["runs"].append(drive(port, clients, args.seconds))
             if args.write_during:
                 writer = subprocess.Popen([sys.executable, "-m", "newssearch.cli", "index", str(args.write_during),
@@ -181,9 +188,14 @@ def main() -> None:
         medians.append({"clients": clients, "rounds": len(runs), "errors": sum(run["errors"] for run in runs),
                         **{key: round(statistics.median(run[key] for run in runs), 2)
                            for key in ("throughput_per_s", "p50_ms", "p95_ms", "server_search_p50_ms")}})
+    report["library_warm_p50_ms"] = round(statistics.median(report["library_rounds_ms"]), 2) \
+        if report["library_rounds_ms"] else None
     one = next((run for run in medians if run["clients"] == 1), None)
     if one:
-        report["http_cost_p50_ms"] = round(one["p50_ms"] - report["library_warm_p50_ms"], 2)
+        singles = [run["p50_ms"] for run in report["runs"] if run["clients"] == 1]
+        costs = [single - library for single, library in zip(singles, report["library_rounds_ms"])]
+        report["http_cost_rounds_ms"] = [round(cost, 2) for cost in costs]
+        report["http_cost_p50_ms"] = round(statistics.median(costs), 2)
         for run in medians:
             run["throughput_vs_one_client"] = round(run["throughput_per_s"] / one["throughput_per_s"], 2)
     print(json.dumps(report, indent=1))

@@ -38,6 +38,14 @@ class FakeEmbedder:
         return vectors
 
 
+def register() -> None:
+    """Make FAKE_MODEL loadable in this process (e.g. a search process of the web
+    server's, started with `setup=register`)."""
+    from ..index.models import embedders
+
+    embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
+
+
 # A writer process for crash and concurrency tests: indexes argv[2] into argv[1] with
 # the fake model, slowed down by argv[3] seconds per embedding call, in small batches.
 SLOW_WRITER = """

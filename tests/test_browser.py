@@ -55,7 +55,7 @@ def server(corpus, isolated):
     server.should_exit = True
     thread.join(timeout=10)
     listener.close()
-    app.state.pool.close()
+    app.state.runner.close()
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@ line, JSON errors, limits, read-only, and new batches picked up without a restar
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,18 +17,24 @@ from typer.testing import CliRunner
 
 from newssearch import Archive
 from newssearch.cli.app import app as cli
+from newssearch.testing import fake
 from newssearch.testing.fake import SLOW_WRITER
-from newssearch.web import create_app
+from newssearch.web import calls, create_app
+from newssearch.web.pool import ProcessRunner
 
 
-@pytest.fixture
-def client(corpus, isolated):
+@pytest.fixture(params=["threads", "processes"])
+def client(request, corpus, isolated):
+    """The app searching on its own threads, and in two search processes (`serve --workers 2`)."""
     with Archive.open(create=True) as archive:
         archive.index([corpus])
-    app = create_app(isolated)
+    if request.param == "threads":
+        app = create_app(isolated)
+    else:
+        app = create_app(runner=ProcessRunner(isolated, 2, setup=fake.register))
     with TestClient(app) as client:
         yield client
-    app.state.pool.close()
+    app.state.runner.close()
 
 
 def test_search_answers_as_the_command_line_does(client):
@@ -92,7 +101,7 @@ def test_bad_requests_get_a_json_error(client, params, status, words):
 
 
 def test_unknown_things_and_writes_get_json_errors(client):
-    assert client.get("/api/articles/987654").json() == {"error": f"no article with id '987654' in {client.app.state.pool.directory}"}
+    assert client.get("/api/articles/987654").json() == {"error": f"no article with id '987654' in {client.app.state.runner.directory}"}
     assert client.get("/api/articles/987654").status_code == 404
     assert client.get("/nowhere").status_code == 404 and "error" in client.get("/nowhere").json()
     for method in ("post", "put", "delete", "patch"):
@@ -120,7 +129,7 @@ def test_new_batches_are_searched_without_a_restart(client, tmp_path):
     extra.mkdir()
     (extra / "zeppelin.txt").write_text("Zeppelin returns\n\nA zeppelin airship flew over the city today.",
                                         encoding="utf-8")
-    with Archive.open(client.app.state.pool.directory) as writer:
+    with Archive.open(client.app.state.runner.directory) as writer:
         writer.index([extra])
     hits = client.get("/api/search", params={"q": "zeppelin airship"}).json()["hits"]
     assert [hit["title"] for hit in hits][:1] == ["Zeppelin returns"]
@@ -132,7 +141,7 @@ def test_answers_while_an_index_run_writes(client, tmp_path):
     for n in range(60):
         (folder / f"{n:02}.txt").write_text(f"Harbour report {n}\n\nShips number {n} came into the harbour.",
                                             encoding="utf-8")
-    directory = client.app.state.pool.directory
+    directory = client.app.state.runner.directory
     writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(directory), str(folder), "0.02"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     statuses, seen = [], set()
@@ -147,3 +156,42 @@ def test_answers_while_an_index_run_writes(client, tmp_path):
     assert len(seen) > 1, "the batches committed during the run were searched as they came"
     final = client.get("/api/search", params={"q": "harbour ships", "k": 100, "group": False}).json()["hits"]
     assert sum(1 for hit in final if hit["title"].startswith("Harbour report")) == 60
+
+
+def test_calls_beyond_the_search_processes_wait_their_turn(corpus, isolated):
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+        expected = [hit.to_dict() for hit in archive.search("troops border", k=3)]
+    runner = ProcessRunner(isolated, 2, setup=fake.register)
+
+    async def many() -> list:
+        asking = [runner.run(calls.search, "troops border", "hybrid", False, {}, {"k": 3}) for _ in range(7)]
+        return await asyncio.gather(*asking, runner.run(calls.article, "987654"), return_exceptions=True)
+
+    try:
+        *answers, missing = asyncio.run(many())
+    finally:
+        runner.close()
+    assert [json.loads(body)["hits"] for body, _ in answers] == [expected] * 7
+    assert isinstance(missing, calls.Refused) and missing.status == 404 and "no article" in str(missing)
+
+
+def test_a_search_process_that_dies_is_replaced(corpus, isolated):
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    runner = ProcessRunner(isolated, 2, setup=fake.register)
+    app = create_app(runner=runner)
+    try:
+        with TestClient(app) as client:
+            before = runner.pids
+            os.kill(before[0], signal.SIGKILL)
+            os.kill(before[1], signal.SIGKILL)
+            statuses = [client.get("/api/search", params={"q": "troops"}).status_code for _ in range(4)]
+            assert statuses == [200] * 4
+            deadline = time.monotonic() + 60  # the other replacement may still be loading
+            while set(runner.pids) & set(before) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not set(runner.pids) & set(before)
+            assert client.get("/api/search", params={"q": "troops"}).status_code == 200
+    finally:
+        runner.close()

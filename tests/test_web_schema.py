@@ -40,4 +40,4 @@ def test_the_api_keeps_to_its_schema(corpus, isolated, fake_embedder):
 
             keeps_to_schema()
     finally:
-        app.state.pool.close()
+        app.state.runner.close()

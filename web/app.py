@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -17,20 +16,23 @@ from fastapi import Path as PathParameter
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import ArticleNotFoundError, IndexNotFoundError, NewssearchError, article_json, version
+from .. import NewssearchError, version
 from ..search.recency import HALF_LIFE
 from ..search.shapes import ArticleJSON, HitJSON, SimilarJSON, StoryJSON
-from .pool import ArchivePool
+from . import calls
+from .calls import status_of
+from .pool import ArchivePool, ProcessRunner, ThreadRunner
+
+Runner = ThreadRunner | ProcessRunner
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_RESULTS = 100  # per request
 MAX_QUERY_CHARS = 1000
 MAX_BODY_BYTES = 16 * 1024  # the API reads no bodies; anything larger is refused at once
-WORKER_INDEX_ENV = "NEWSSEARCH_SERVE_INDEX"  # the index of `serve --workers N`'s processes
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 Fusion = Literal["scores", "rrf"]
@@ -112,24 +114,25 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None = None) -> FastAPI:
+def create_app(index: str | os.PathLike | None = None, runner: Runner | None = None) -> FastAPI:
     """The app for the index at `index` (default: the user's index), for uvicorn or any
-    ASGI server. Opening fails at once (IndexNotFoundError) when there is no index."""
-    if pool is None:
+    ASGI server; its library calls run on `runner` (default: the server's own threads).
+    Opening fails at once (IndexNotFoundError) when there is no index."""
+    if runner is None:
         from .. import default_index_dir
 
-        pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
+        runner = ThreadRunner(ArchivePool(Path(index).expanduser() if index else default_index_dir()))
     app = FastAPI(title="newssearch", version=version(), docs_url=None, redoc_url=None,
                   description="Search a news archive: the JSON shapes are those of `newssearch ... --json`.")
-    app.state.pool = pool
+    app.state.runner = runner
+    run = runner.run
     errors = {400: {"model": ErrorJSON}, 404: {"model": ErrorJSON}, 422: {"model": ErrorJSON}}
 
     app.add_middleware(RefuseBodies)
 
     @app.exception_handler(NewssearchError)
     async def library_error(request: Request, exc: NewssearchError) -> JSONResponse:
-        status = 404 if isinstance(exc, (ArticleNotFoundError, IndexNotFoundError)) else 400
-        return error(status, str(exc))
+        return error(status_of(exc), str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -147,7 +150,7 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
         return error(500, "internal error: the server's log has the details")
 
     @app.get("/api/search", response_model=SearchJSON, responses=errors, summary="Search the archive")
-    def search(
+    async def search(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What to search for.")],
         k: Annotated[int, Query(ge=1, le=MAX_RESULTS, description="Number of articles.")] = 10,
         mode: Mode = "hybrid",
@@ -162,53 +165,48 @@ def create_app(index: str | os.PathLike | None = None, pool: ArchivePool | None 
         recent: Annotated[Optional[str], Query(
             pattern=f"^{HALF_LIFE}$", max_length=20,
             description="Prefer newer articles: a score halves every this long (30d, 2w, 6m, 1y).")] = None,
-    ) -> JSONResponse:
-        began = time.perf_counter()
-        archive = pool.archive()
+    ) -> Response:
         where = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
                  "sources": [s for s in source if s.strip()] or None, "places": [p for p in place if p.strip()] or None}
-        hits = archive.search(q, k=k, mode=mode, fusion=fusion, sort=sort, group=group, recent=recent, **where)
-        counts = archive.facets(q, mode=mode, **where) if facets else None
+        options = {"k": k, "fusion": fusion, "sort": sort, "group": group, "recent": recent}
         # Sent as it is: the shapes are the library's (and the schema test checks them), so
         # FastAPI need not validate and re-serialise every hit. Server-Timing: how long the
         # library took, apart from HTTP (browsers' developer tools show it).
-        return JSONResponse({"query": q, "mode": mode, "hits": [hit.to_dict() for hit in hits], "facets": counts},
-                            headers={"Server-Timing": f"search;dur={(time.perf_counter() - began) * 1000:.2f}"})
+        body, took = await run(calls.search, q, mode, facets, where, options)
+        return Response(body, media_type="application/json", headers={"Server-Timing": f"search;dur={took:.2f}"})
 
     @app.get("/api/timeline", response_model=TimelineJSON, responses=errors,
              summary="How many articles about the query appeared per day, week or month")
-    def timeline(
+    async def timeline(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
         by: Literal["day", "week", "month"] = "month",
         since: Annotated[Optional[datetime.date], Query()] = None,
         until: Annotated[Optional[datetime.date], Query()] = None,
         source: Annotated[list[str], Query(max_length=200)] = [],  # noqa: B006 - FastAPI copies it
     ) -> TimelineJSON:
-        found = pool.archive().timeline(q, by=by, since=since.isoformat() if since else None,
-                                        until=until.isoformat() if until else None,
-                                        sources=[s for s in source if s.strip()] or None)
-        return found.to_dict()  # type: ignore[return-value]
+        where = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+                 "sources": [s for s in source if s.strip()] or None}
+        return await run(calls.timeline, q, by, where)  # type: ignore[return-value]
 
     @app.get("/api/articles/{article_id}", response_model=ArticleJSON, responses=errors,
              summary="One article with its paragraphs (by id, or by its own document id)")
-    def article(article_id: Annotated[str, PathParameter(max_length=500)]) -> ArticleJSON:
-        found, paragraphs = pool.archive().article(article_id)
-        return article_json(found, paragraphs)
+    async def article(article_id: Annotated[str, PathParameter(max_length=500)]) -> ArticleJSON:
+        return await run(calls.article, article_id)  # type: ignore[return-value]
 
     @app.get("/api/stories/{article_id}", response_model=StoryJSON, responses=errors,
              summary="The story an article belongs to: its articles in time order, the first report first")
-    def story(article_id: Annotated[str, PathParameter(max_length=500)]) -> StoryJSON:
-        return pool.archive().story(article_id).to_dict()  # type: ignore[return-value]
+    async def story(article_id: Annotated[str, PathParameter(max_length=500)]) -> StoryJSON:
+        return await run(calls.story, article_id)  # type: ignore[return-value]
 
     @app.get("/api/similar/{article_id}", response_model=list[SimilarJSON], responses=errors,
              summary="The articles most like this one, one per story, other stories than its own")
-    def similar(article_id: Annotated[str, PathParameter(max_length=500)],
-                k: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10) -> list[SimilarJSON]:
-        return [item.to_dict() for item in pool.archive().similar(article_id, k=k)]  # type: ignore[misc]
+    async def similar(article_id: Annotated[str, PathParameter(max_length=500)],
+                      k: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10) -> list[SimilarJSON]:
+        return await run(calls.similar, article_id, k)  # type: ignore[return-value]
 
     @app.get("/api/stats", response_model=StatsJSON, responses=errors, summary="Counts, model and size")
-    def stats() -> StatsJSON:
-        return pool.archive().stats()  # type: ignore[return-value]
+    async def stats() -> StatsJSON:
+        return await run(calls.stats)  # type: ignore[return-value]
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> FileResponse:
@@ -234,13 +232,3 @@ def _swagger_files() -> Path | None:
     except ImportError:  # pragma: no cover - a dependency; /docs then has no styles
         return None
     return Path(swagger_ui_bundle.swagger_ui_path)
-
-
-def from_environment() -> FastAPI:
-    """The app of one of `newssearch serve --workers N`'s processes (uvicorn imports it
-    by name): the index named by $NEWSSEARCH_SERVE_INDEX, its query model loaded. Each
-    search keeps to one thread: the other cores serve the other processes' requests."""
-    pool = ArchivePool(Path(os.environ[WORKER_INDEX_ENV]), parallel_search=False)
-    pool.warm_up()
-    return create_app(pool=pool)
-

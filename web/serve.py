@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import InputError, default_index_dir
-from .app import WORKER_INDEX_ENV, create_app
-from .pool import ArchivePool
+from .app import create_app
+from .pool import ArchivePool, ProcessRunner, ThreadRunner
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -19,9 +19,10 @@ DEFAULT_MAX_WORKERS = 8
 
 def serve(index: str | os.PathLike | None, host: str, port: int, workers: int | None = None,
           say: Callable[[str], None] = print) -> None:
-    """Open the index, bind the address, and serve until interrupted: in this process,
-    or in `workers` processes that share the listening socket (default: one per core,
-    at most 8, each search on one thread; measured in benchmarks/serve_load.py)."""
+    """Open the index, bind the address, and serve until interrupted: HTTP in this
+    process, the searches on its threads (workers=1) or in `workers` search processes
+    (default: one per core, at most 8, each search on one thread; measured in
+    benchmarks/serve_load.py)."""
     import uvicorn
 
     if workers is None:  # each process holds the query model and the vectors: at most DEFAULT_MAX_WORKERS
@@ -41,20 +42,19 @@ def serve(index: str | os.PathLike | None, host: str, port: int, workers: int | 
     shown = f"[{host}]" if ":" in host else host
     if host not in LOOPBACK:
         say(f"Note: listening on {host}: the archive is visible to every machine that can reach this one")
-    processes = f" in {workers} processes" if workers > 1 else ""
-    say(f"Serving {pool.directory} at http://{shown}:{bound}/{processes} (API docs at /docs); Ctrl-C stops")
     try:
         if workers > 1:
-            from uvicorn.supervisors import Multiprocess
-
-            os.environ[WORKER_INDEX_ENV] = str(pool.directory)
             pool.close()
-            config = uvicorn.Config("newssearch.web.app:from_environment", factory=True, workers=workers,
-                                    log_level="warning", access_log=False)
-            Multiprocess(config, sockets=[listener]).run()
+            runner: ThreadRunner | ProcessRunner = ProcessRunner(pool.directory, workers)
         else:
-            config = uvicorn.Config(create_app(pool=pool), log_level="warning", access_log=False)
+            runner = ThreadRunner(pool)
+        try:
+            processes = f" (searching in {workers} processes)" if workers > 1 else ""
+            say(f"Serving {pool.directory} at http://{shown}:{bound}/{processes}; API docs at /docs; Ctrl-C stops")
+            config = uvicorn.Config(create_app(runner=runner), log_level="warning", access_log=False)
             uvicorn.Server(config).run(sockets=[listener])
+        finally:
+            runner.close()
     finally:
         pool.close()
         listener.close()

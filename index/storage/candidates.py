@@ -13,7 +13,7 @@ import sqlite_utils
 
 from .fts import match_expression
 from .rows import batches
-from .term_counts import averages_record, row_count, rows_holding, stems
+from .term_counts import averages_record, row_count, rows_holding, stems, telling
 
 WHOLE_LIST_PER_ID = 40  # articles read per wanted article before looking each one up instead
 
@@ -112,9 +112,7 @@ class Candidates:
             return list(terms)
         words = stems(self.db, terms)
         held = rows_holding(self.db, self.path, table, averages, [s for found in words for s in found])
-        telling = [term for term, found in zip(terms, words)
-                   if not found or any(2 * held[stem] < total for stem in found)]
-        return telling or list(terms)
+        return telling(terms, words, held, total)
 
     def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
         """(paragraph id, article id, score) best first; score is BM25, higher is better."""

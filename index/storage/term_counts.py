@@ -31,16 +31,44 @@ def averages_record(db: sqlite_utils.Database, table: str) -> bytes | None:
 
 def row_count(averages: bytes) -> int:
     """The rows of an FTS5 table as its BM25 counts them: the first varint of its
-    averages record (SQLite's varint: 7 bits a byte, high bit set on all but the last;
-    a ninth byte holds 8 bits)."""
-    value = 0
-    for position, byte in enumerate(averages[:9]):
-        if position == 8:
-            return (value << 8) | byte
-        value = (value << 7) | (byte & 0x7F)
-        if byte < 0x80:
-            return value
-    return value
+    averages record."""
+    return varints(averages, 1)[0]
+
+
+def token_count(averages: bytes) -> int:
+    """The tokens in all the rows of a one-column FTS5 table: the averages record's
+    second varint (BM25's average row length is this over `row_count`)."""
+    return varints(averages, 2)[1]
+
+
+def varints(data: bytes, count: int) -> list[int]:
+    """The first `count` of SQLite's varints in `data` (7 bits a byte, high bit set on
+    all but the last; a ninth byte holds 8 bits), as FTS5 writes its records."""
+    values: list[int] = []
+    position = 0
+    while len(values) < count and position < len(data):
+        value = 0
+        for used in range(9):
+            byte = data[position]
+            position += 1
+            if used == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        values.append(value)
+    return values + [0] * (count - len(values))
+
+
+def telling(terms: Sequence[str], words: Sequence[Sequence[str]], held: dict[str, int], total: int) -> list[str]:
+    """The terms less those found (every stem of them, `words`) in at least half of
+    `total` rows (`held`: rows holding each stem), unless that leaves none: see
+    `Candidates.telling_terms`."""
+    if len(terms) < 2 or total < 2:
+        return list(terms)
+    kept = [term for term, found in zip(terms, words) if not found or any(2 * held[stem] < total for stem in found)]
+    return kept or list(terms)
 
 
 def stems(db: sqlite_utils.Database, words: Sequence[str]) -> list[list[str]]:
