@@ -28,6 +28,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .archive import Archive, version
+    from .archives import Archives, open_archive
     from .index.formats.records import ReadOptions
     from .index.report import IndexReport
     from .index.storage.locations import INDEX_ENV, default_index_dir
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "Archive": (".archive", "Archive"),
     "version": (".archive", "version"),
+    "Archives": (".archives", "Archives"),
+    "open_archive": (".archives", "open_archive"),
     "default_index_dir": (".index.storage.locations", "default_index_dir"),
     "INDEX_ENV": (".index.storage.locations", "INDEX_ENV"),
     "IndexReport": (".index.report", "IndexReport"),
@@ -68,7 +71,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Archive", "version", "default_index_dir", "INDEX_ENV", "Hit", "ParagraphHit", "IndexReport", "ReadOptions", "MODES",
+    "Archive", "Archives", "open_archive", "version", "default_index_dir", "INDEX_ENV", "Hit", "ParagraphHit", "IndexReport", "ReadOptions", "MODES",
     "FUSIONS", "highlight_pattern", "compare_evaluations", "load_saved_evaluation", "article_json",
     "NewssearchError", "InputError", "IndexNotFoundError", "IndexFormatError", "ModelError",
     "ModelMismatchError", "FilterError", "ArticleNotFoundError", "IndexBusyError", "IndexWriteError",

@@ -56,7 +56,101 @@ def version() -> str:
         return "unknown"
 
 
-class Archive:
+class Reading:
+    """Searching and reading, over whatever `store`, `searcher()` and `article_vectors`
+    a subclass reads: one index folder (`Archive`) or several as one (`Archives`)."""
+
+    directory: Path
+    store: Any  # Store, or UnionStore
+    article_vectors: Any  # VectorIndex, or UnionVectors
+
+    def searcher(self) -> Searcher:
+        raise NotImplementedError
+
+    def start_loading_query_embedder(self) -> None:
+        raise NotImplementedError
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
+               until: str | None = None, sources: Sequence[str] | str | None = None, fusion: str = "scores",
+               sort: str = "relevance", group: bool = True, recent: str | float | None = None,
+               places: Sequence[str] | str | None = None) -> list[Hit]:
+        """The k best articles for `query`, each with its best paragraphs.
+
+        mode: "hybrid" (dense + keyword), "semantic" (dense only) or "keyword" (BM25).
+        since/until: ISO dates, inclusive; sources: substrings of the source name;
+        places: substrings of the place in the article's dateline.
+        fusion: how hybrid mode combines its two lists, "scores" or "rrf".
+        sort: "relevance", or "newest"/"oldest": the articles about the query (the rule
+        `timeline` counts by) in date order, undated ones last.
+        group: one hit per story thread (the story's best match; the others listed
+        under it). recent: a half-life ('30d', '2w', '6m', or days) that prefers newer
+        articles (search/recency.py)."""
+        where = Filter.parse(since, until, sources, places)
+        half_life = half_life_days(str(recent)) if recent is not None else None
+        if sort not in SORTS:
+            raise FilterError(f"unknown sort '{sort}' (choose from {', '.join(SORTS)})")
+        if not self.store.has_paragraphs():
+            return []
+        if mode != "keyword":
+            self.start_loading_query_embedder()
+        if sort == "relevance":
+            return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion, group=group,
+                                          recent=half_life)
+        from .search.timeline import POOL, in_date_order, one_per_story
+
+        hits = self.searcher().search(query, k=max(k, POOL), mode=mode, where=where, fusion=fusion, group=False)
+        hits = in_date_order(hits, newest_first=sort == "newest")
+        return (one_per_story(hits) if group else hits)[:k]
+
+    def facets(self, query: str, mode: str = "hybrid", since: str | None = None, until: str | None = None,
+               sources: Sequence[str] | str | None = None,
+               places: Sequence[str] | str | None = None) -> dict[str, dict[str, int]]:
+        """How many articles about `query` (the rule `timeline` counts by) each source
+        and each month has: {"source": {...}, "month": {...}}, largest first."""
+        from .search.timeline import POOL, facet_counts
+
+        return facet_counts(self.search(query, k=POOL, mode=mode, since=since, until=until, sources=sources,
+                                        group=False, places=places))
+
+    def timeline(self, query: str, by: str = "month", since: str | None = None, until: str | None = None,
+                 sources: Sequence[str] | str | None = None, places: Sequence[str] | str | None = None) -> Timeline:
+        """How many articles about `query` appeared per day, week or month (search/timeline.py)."""
+        from .search.timeline import POOL, build
+
+        where = Filter.parse(since, until, sources)
+        hits = self.search(query, k=POOL, since=since, until=until, sources=sources, group=False, places=places)
+        return build(query, hits, by, where.since, where.until)
+
+    def article(self, identifier: str | int) -> tuple[StoredArticle, list[Paragraph]]:
+        """An article and its paragraphs, by numeric id or by its own document id."""
+        found = self._find(identifier)
+        return found, self.store.article_paragraphs(found.id)
+
+    def _find(self, identifier: str | int) -> StoredArticle:
+        found: StoredArticle | None = None
+        text = str(identifier).strip()
+        if text.isascii() and text.isdigit() and int(text) < 2**63:  # SQLite's largest row id
+            found = self.store.article(int(text))
+        if found is None:
+            matches = self.store.articles_by_doc_id(text)
+            found = matches[0] if matches else None
+        if found is None:
+            raise ArticleNotFoundError(f"no article with id '{identifier}' in {self.directory}")
+        return found
+
+    def story(self, identifier: str | int) -> Story:
+        """The story thread an article is in: its articles in time order, the first
+        report first (search/story.py)."""
+        return story_of(self.store, self._find(identifier))
+
+    def similar(self, identifier: str | int, k: int = 10) -> list[Similar]:
+        """The k articles most like this one, one per story, other stories than its own."""
+        if k < 1 or k > MAX_RESULTS:
+            raise FilterError(f"the number of results must be from 1 to {MAX_RESULTS:,}")
+        return similar(self.store, self.article_vectors, self._find(identifier), k)
+
+
+class Archive(Reading):
     """A searchable news archive stored in one index directory."""
 
     def __init__(self, directory: Path, store: Store, model: str, embedder: Embedder | None = None):
@@ -289,86 +383,6 @@ class Archive:
         if self._keyword_store is None:
             self._keyword_store = Store(self.store.path, readonly=True)
         return self._keyword_store
-
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", since: str | None = None,
-               until: str | None = None, sources: Sequence[str] | str | None = None, fusion: str = "scores",
-               sort: str = "relevance", group: bool = True, recent: str | float | None = None,
-               places: Sequence[str] | str | None = None) -> list[Hit]:
-        """The k best articles for `query`, each with its best paragraphs.
-
-        mode: "hybrid" (dense + keyword), "semantic" (dense only) or "keyword" (BM25).
-        since/until: ISO dates, inclusive; sources: substrings of the source name;
-        places: substrings of the place in the article's dateline.
-        fusion: how hybrid mode combines its two lists, "scores" or "rrf".
-        sort: "relevance", or "newest"/"oldest": the articles about the query (the rule
-        `timeline` counts by) in date order, undated ones last.
-        group: one hit per story thread (the story's best match; the others listed
-        under it). recent: a half-life ('30d', '2w', '6m', or days) that prefers newer
-        articles (search/recency.py)."""
-        where = Filter.parse(since, until, sources, places)
-        half_life = half_life_days(str(recent)) if recent is not None else None
-        if sort not in SORTS:
-            raise FilterError(f"unknown sort '{sort}' (choose from {', '.join(SORTS)})")
-        if not self.store.has_paragraphs():
-            return []
-        if mode != "keyword":
-            self.start_loading_query_embedder()
-        if sort == "relevance":
-            return self.searcher().search(query, k=k, mode=mode, where=where, fusion=fusion, group=group,
-                                          recent=half_life)
-        from .search.timeline import POOL, in_date_order, one_per_story
-
-        hits = self.searcher().search(query, k=max(k, POOL), mode=mode, where=where, fusion=fusion, group=False)
-        hits = in_date_order(hits, newest_first=sort == "newest")
-        return (one_per_story(hits) if group else hits)[:k]
-
-    def facets(self, query: str, mode: str = "hybrid", since: str | None = None, until: str | None = None,
-               sources: Sequence[str] | str | None = None,
-               places: Sequence[str] | str | None = None) -> dict[str, dict[str, int]]:
-        """How many articles about `query` (the rule `timeline` counts by) each source
-        and each month has: {"source": {...}, "month": {...}}, largest first."""
-        from .search.timeline import POOL, facet_counts
-
-        return facet_counts(self.search(query, k=POOL, mode=mode, since=since, until=until, sources=sources,
-                                        group=False, places=places))
-
-    def timeline(self, query: str, by: str = "month", since: str | None = None, until: str | None = None,
-                 sources: Sequence[str] | str | None = None, places: Sequence[str] | str | None = None) -> Timeline:
-        """How many articles about `query` appeared per day, week or month (search/timeline.py)."""
-        from .search.timeline import POOL, build
-
-        where = Filter.parse(since, until, sources)
-        hits = self.search(query, k=POOL, since=since, until=until, sources=sources, group=False, places=places)
-        return build(query, hits, by, where.since, where.until)
-
-    # reading ----------------------------------------------------------------------------
-    def article(self, identifier: str | int) -> tuple[StoredArticle, list[Paragraph]]:
-        """An article and its paragraphs, by numeric id or by its own document id."""
-        found = self._find(identifier)
-        return found, self.store.article_paragraphs(found.id)
-
-    def _find(self, identifier: str | int) -> StoredArticle:
-        found: StoredArticle | None = None
-        text = str(identifier).strip()
-        if text.isascii() and text.isdigit() and int(text) < 2**63:  # SQLite's largest row id
-            found = self.store.article(int(text))
-        if found is None:
-            matches = self.store.articles_by_doc_id(text)
-            found = matches[0] if matches else None
-        if found is None:
-            raise ArticleNotFoundError(f"no article with id '{identifier}' in {self.directory}")
-        return found
-
-    def story(self, identifier: str | int) -> Story:
-        """The story thread an article is in: its articles in time order, the first
-        report first (search/story.py)."""
-        return story_of(self.store, self._find(identifier))
-
-    def similar(self, identifier: str | int, k: int = 10) -> list[Similar]:
-        """The k articles most like this one, one per story, other stories than its own."""
-        if k < 1 or k > MAX_RESULTS:
-            raise FilterError(f"the number of results must be from 1 to {MAX_RESULTS:,}")
-        return similar(self.store, self.article_vectors, self._find(identifier), k)
 
     def stats(self) -> dict[str, Any]:
         settings = self.settings

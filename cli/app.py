@@ -19,7 +19,7 @@ from .. import FUSIONS, INDEX_ENV, MODES, InputError, NewssearchError
 from . import render
 
 if TYPE_CHECKING:
-    from .. import Archive
+    from .. import Archive, Archives
 
 def one_line(message: str) -> str:
     """An error message as one line: control characters from what the user typed (a
@@ -70,6 +70,9 @@ app = typer.Typer(
 IndexOption = Annotated[Optional[Path], typer.Option(
     "--index", envvar=INDEX_ENV, show_envvar=True,
     help="Index folder (default: the user data folder, e.g. ~/.local/share/newssearch/index).")]
+IndexesOption = Annotated[Optional[list[Path]], typer.Option(
+    "--index", envvar=INDEX_ENV, show_envvar=True,
+    help="Index folder (default: the user data folder); repeat it to search several indexes as one.")]
 ModelOption = Annotated[Optional[str], typer.Option(
     "--model", envvar="NEWSSEARCH_MODEL", show_envvar=True,
     help="sentence-transformers model name or path (default: the bundled all-MiniLM-L6-v2).")]
@@ -114,7 +117,14 @@ def _open(*args: Any, **kwargs: Any) -> Archive:
     return Archive.open(*args, **kwargs)
 
 
-def _notices(archive: Archive) -> None:
+def _open_reading(indexes: list[Path] | None, model: str | None = None) -> Archive | Archives:
+    """One index folder, or several searched as one (archives.py)."""
+    from .. import open_archive
+
+    return open_archive(indexes or None, model=model)
+
+
+def _notices(archive: Archive | Archives) -> None:
     for notice in archive.notices:
         typer.echo(f"Note: {notice}", err=True)
     archive.notices.clear()
@@ -195,13 +205,13 @@ def query_command(
         help="Prefer newer articles: a score halves every HALF_LIFE (30d, 2w, 6m, 1y) before the newest.")] = None,
     group: Annotated[bool, typer.Option(
         "--group/--no-group", help="One result per story; other articles of the story listed under it.")] = True,
-    index: IndexOption = None,
+    index: IndexesOption = None,
     model: ModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit (then one of facets).")] = False,
 ) -> None:
     """Search the index; results are articles, best first, with their best paragraphs."""
     text = " ".join(words)
-    with _open(index, model=model) as archive:
+    with _open_reading(index, model=model) as archive:
         hits = archive.search(text, k=limit, mode=mode, since=since, until=until, sources=source, fusion=fusion,
                               sort=sort, group=group, recent=recent, places=place)
         counts = archive.facets(text, mode=mode, since=since, until=until, sources=source,
@@ -234,14 +244,14 @@ def timeline_command(
         "--place", help="Only articles whose dateline's place contains this text (repeatable).")] = None,
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", help="Also draw it to this file (.png, .svg or .pdf).", show_default=False)] = None,
-    index: IndexOption = None,
+    index: IndexesOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """How many articles about a subject appeared per day, week or month."""
     if plot is not None and plot.suffix.lower() not in render.PLOT_SUFFIXES:
         raise InputError(f"--plot takes a .png, .svg or .pdf file, not '{plot.name}'")
     text = " ".join(words)
-    with _open(index) as archive:
+    with _open_reading(index) as archive:
         timeline = archive.timeline(text, by=by, since=since, until=until, sources=source, places=place)
         _notices(archive)
     if plot is not None:
@@ -256,11 +266,11 @@ def timeline_command(
 @reports_errors
 def story_command(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="Any article of the story (id or document id).")],
-    index: IndexOption = None,
+    index: IndexesOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The story an article belongs to: its articles in time order, the first report first."""
-    with _open(index) as archive:
+    with _open_reading(index) as archive:
         story = archive.story(article_id)
     if as_json:
         typer.echo(render.json_line(story.to_dict()))
@@ -273,11 +283,11 @@ def story_command(
 def similar_command(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id (as in results) or document id.")],
     limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Number of articles to return.")] = 10,
-    index: IndexOption = None,
+    index: IndexesOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The articles most like this one, one per story, other stories than its own."""
-    with _open(index) as archive:
+    with _open_reading(index) as archive:
         found = archive.similar(article_id, k=limit)
     if as_json:
         for item in found:
@@ -293,11 +303,11 @@ def similar_command(
 @reports_errors
 def show_command(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id (as in results) or document id.")],
-    index: IndexOption = None,
+    index: IndexesOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Print one article with its numbered paragraphs."""
-    with _open(index) as archive:
+    with _open_reading(index) as archive:
         article, paragraphs = archive.article(article_id)
     if as_json:
         from .. import article_json
@@ -316,9 +326,9 @@ def show_command(
 
 @app.command("stats")
 @reports_errors
-def stats_command(index: IndexOption = None, as_json: JsonOption = False) -> None:
+def stats_command(index: IndexesOption = None, as_json: JsonOption = False) -> None:
     """Counts, model, index location and size."""
-    with _open(index) as archive:
+    with _open_reading(index) as archive:
         stats = archive.stats()
     if as_json:
         typer.echo(render.json_line(stats))
@@ -398,7 +408,7 @@ def eval_command(
 @app.command("serve")
 @reports_errors
 def serve_command(
-    index: IndexOption = None,
+    index: IndexesOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every network interface.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 8080,
     workers: Annotated[Optional[int], typer.Option(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -25,7 +26,7 @@ from ..search.recency import HALF_LIFE
 from ..search.shapes import ArticleJSON, HitJSON, SimilarJSON, StoryJSON
 from . import calls
 from .calls import status_of
-from .pool import ArchivePool, ProcessRunner, ThreadRunner
+from .pool import ArchivePool, ProcessRunner, ThreadRunner, index_folders
 
 Runner = ThreadRunner | ProcessRunner
 
@@ -114,14 +115,14 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(index: str | os.PathLike | None = None, runner: Runner | None = None) -> FastAPI:
-    """The app for the index at `index` (default: the user's index), for uvicorn or any
-    ASGI server; its library calls run on `runner` (default: the server's own threads).
-    Opening fails at once (IndexNotFoundError) when there is no index."""
+def create_app(index: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+               runner: Runner | None = None) -> FastAPI:
+    """The app for the index at `index` (default: the user's index; several folders are
+    searched as one), for uvicorn or any ASGI server; its library calls run on `runner`
+    (default: the server's own threads). Opening fails at once (IndexNotFoundError) when
+    there is no index."""
     if runner is None:
-        from .. import default_index_dir
-
-        runner = ThreadRunner(ArchivePool(Path(index).expanduser() if index else default_index_dir()))
+        runner = ThreadRunner(ArchivePool(index_folders(index)))
     app = FastAPI(title="newssearch", version=version(), docs_url=None, redoc_url=None,
                   description="Search a news archive: the JSON shapes are those of `newssearch ... --json`.")
     app.state.runner = runner

@@ -27,28 +27,37 @@ import sys
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from .. import Archive, NewssearchError
+from .. import Archive, Archives, NewssearchError, default_index_dir, open_archive
 from .calls import Refused, status_of
 
 Result = TypeVar("Result")
 READ_SIZE = 1 << 20
 
 
+def index_folders(index: str | os.PathLike | Sequence[str | os.PathLike] | None) -> list[Path]:
+    """The index folders named (several are searched as one), or the user's index."""
+    if index is None or isinstance(index, (str, os.PathLike)):
+        return [Path(index).expanduser() if index else default_index_dir()]
+    return [Path(folder).expanduser() for folder in index] or [default_index_dir()]
+
+
 class ArchivePool:
-    def __init__(self, directory: Path, parallel_search: bool = True):
-        """`parallel_search`: see `Archive.parallel_search` (False with a process per core)."""
-        self.directory = directory
+    def __init__(self, directories: Path | Sequence[Path], parallel_search: bool = True):
+        """`directories`: one index folder, or several searched as one (archives.py).
+        `parallel_search`: see `Archive.parallel_search` (False with a process per core)."""
+        self.directories = [directories] if isinstance(directories, Path) else list(directories)
+        self.directory = self.directories[0]
         self.parallel_search = parallel_search
-        self._models = Archive.open(directory)  # fails here, at start, when there is no index
+        self._models = open_archive(self.directories)  # fails here, at start, when there is no index
         self._local = threading.local()
-        self._opened: list[Archive] = [self._models]
+        self._opened: list[Archive | Archives] = [self._models]
         self._lock = threading.Lock()
 
     @property
@@ -59,11 +68,11 @@ class ArchivePool:
         """Load the query model now rather than on the first request."""
         _ = self._models.query_embedder
 
-    def archive(self) -> Archive:
+    def archive(self) -> Archive | Archives:
         """This thread's archive, up to date with the committed data."""
         archive = getattr(self._local, "archive", None)
         if archive is None:
-            archive = Archive.open(self.directory, embedder=self._models.query_embedder)
+            archive = open_archive(self.directories, embedder=self._models.query_embedder)
             archive.parallel_search = self.parallel_search
             with self._lock:
                 self._opened.append(archive)
@@ -85,6 +94,7 @@ class ThreadRunner:
     def __init__(self, pool: ArchivePool):
         self.pool = pool
         self.directory = pool.directory
+        self.directories = pool.directories
 
     async def run(self, call: Callable[..., Result], *args: Any) -> Result:
         return await run_in_threadpool(lambda: call(self.pool.archive(), *args))
@@ -100,10 +110,11 @@ class SearchProcessError(RuntimeError):
 class _SearchProcess:
     """One search process and the pipe to it."""
 
-    def __init__(self, directory: Path, setup: Callable[[], None] | None):
+    def __init__(self, directories: list[Path], setup: Callable[[], None] | None):
         context = multiprocessing.get_context("spawn")  # none inherits the server's threads
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve_calls, args=(theirs, str(directory), setup), daemon=True,
+        self.process = context.Process(target=_serve_calls, args=(theirs, [str(d) for d in directories], setup),
+                                       daemon=True,
                                        name="newssearch-search")
         self.process.start()
         theirs.close()
@@ -159,13 +170,13 @@ class _SearchProcess:
             self.process.join(timeout)
 
 
-def _serve_calls(connection: Connection, directory: str, setup: Callable[[], None] | None) -> None:
+def _serve_calls(connection: Connection, directories: list[str], setup: Callable[[], None] | None) -> None:
     """A search process: answers calls from its pipe until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops these
     try:
         if setup is not None:
             setup()
-        pool = ArchivePool(Path(directory), parallel_search=False)
+        pool = ArchivePool([Path(d) for d in directories], parallel_search=False)
         pool.warm_up()
     except Exception as error:  # noqa: BLE001 - reported to the server, which stops
         connection.send_bytes(pickle.dumps(("error", str(error) or type(error).__name__)))
@@ -193,15 +204,16 @@ class ProcessRunner:
     embedder, say). A process that dies is replaced, and the call it was answering is
     asked again of another (or of the replacement)."""
 
-    def __init__(self, directory: Path, processes: int, setup: Callable[[], None] | None = None):
-        self.directory = directory
+    def __init__(self, directories: Path | Sequence[Path], processes: int, setup: Callable[[], None] | None = None):
+        self.directories = [directories] if isinstance(directories, Path) else list(directories)
+        self.directory = self.directories[0]
         self.setup = setup
         self._idle: list[_SearchProcess] = []  # a stack: the most recently used on top
         self._waiting: deque[asyncio.Future[_SearchProcess]] = deque()
         self._all: list[_SearchProcess] = []
         try:
             for _ in range(processes):
-                self._all.append(_SearchProcess(directory, setup))
+                self._all.append(_SearchProcess(self.directories, setup))
             for process in self._all:  # they load their models side by side
                 process.wait_ready()
         except BaseException:
@@ -266,7 +278,7 @@ class ProcessRunner:
     def _replace(self, dead: _SearchProcess, loop: asyncio.AbstractEventLoop) -> None:
         """On a thread: start a process in place of one that died, then free it."""
         dead.stop(timeout=1.0)
-        fresh = _SearchProcess(self.directory, self.setup)
+        fresh = _SearchProcess(self.directories, self.setup)
         try:
             fresh.wait_ready()
         except SearchProcessError:

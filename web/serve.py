@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
-from .. import InputError, default_index_dir
+from .. import InputError
 from .app import create_app
-from .pool import ArchivePool, ProcessRunner, ThreadRunner
+from .pool import ArchivePool, ProcessRunner, ThreadRunner, index_folders
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -17,7 +16,8 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 DEFAULT_MAX_WORKERS = 8
 
 
-def serve(index: str | os.PathLike | None, host: str, port: int, workers: int | None = None,
+def serve(index: str | os.PathLike | Sequence[str | os.PathLike] | None, host: str, port: int,
+          workers: int | None = None,
           say: Callable[[str], None] = print) -> None:
     """Open the index, bind the address, and serve until interrupted: HTTP in this
     process, the searches on its threads (workers=1) or in `workers` search processes
@@ -29,7 +29,7 @@ def serve(index: str | os.PathLike | None, host: str, port: int, workers: int | 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         workers = min(cores, DEFAULT_MAX_WORKERS)
 
-    pool = ArchivePool(Path(index).expanduser() if index else default_index_dir())
+    pool = ArchivePool(index_folders(index))
     pool.warm_up()
     for notice in pool.notices:
         say(f"Note: {notice}")
@@ -45,12 +45,12 @@ def serve(index: str | os.PathLike | None, host: str, port: int, workers: int | 
     try:
         if workers > 1:
             pool.close()
-            runner: ThreadRunner | ProcessRunner = ProcessRunner(pool.directory, workers)
+            runner: ThreadRunner | ProcessRunner = ProcessRunner(pool.directories, workers)
         else:
             runner = ThreadRunner(pool)
         try:
             processes = f" (searching in {workers} processes)" if workers > 1 else ""
-            say(f"Serving {pool.directory} at http://{shown}:{bound}/{processes}; API docs at /docs; Ctrl-C stops")
+            say(f"Serving {', '.join(str(d) for d in pool.directories)} at http://{shown}:{bound}/{processes}; API docs at /docs; Ctrl-C stops")
             config = uvicorn.Config(create_app(runner=runner), log_level="warning", access_log=False)
             uvicorn.Server(config).run(sockets=[listener])
         finally:
