@@ -46,6 +46,11 @@ def register() -> None:
     embedders.register_embedder(FAKE_MODEL, lambda name: FakeEmbedder())
 
 
+def failing_setup() -> None:
+    """A search process's setup that fails, as a model that cannot load would."""
+    raise RuntimeError("the model cannot be loaded here")
+
+
 # A writer process for crash and concurrency tests: indexes argv[2] into argv[1] with
 # the fake model, slowed down by argv[3] seconds per embedding call, in small batches.
 SLOW_WRITER = """

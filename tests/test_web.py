@@ -195,3 +195,13 @@ def test_a_search_process_that_dies_is_replaced(corpus, isolated):
             assert client.get("/api/search", params={"q": "troops"}).status_code == 200
     finally:
         runner.close()
+
+
+def test_a_search_process_that_cannot_start_is_one_clear_error(corpus, isolated):
+    from newssearch.web.calls import SearchProcessError, status_of
+
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    with pytest.raises(SearchProcessError, match="did not start: the model cannot be loaded here") as raised:
+        ProcessRunner(isolated, 2, setup=fake.failing_setup)
+    assert status_of(raised.value) == 503 and "\n" not in str(raised.value)

@@ -24,9 +24,15 @@ class Refused(NewssearchError):
         return str(self.args[0])
 
 
+class SearchProcessError(NewssearchError):
+    """A search process could not start, or stopped twice over one call (503)."""
+
+
 def status_of(error: NewssearchError) -> int:
     if isinstance(error, Refused):
         return error.status
+    if isinstance(error, SearchProcessError):
+        return 503
     return 404 if isinstance(error, (ArticleNotFoundError, IndexNotFoundError)) else 400
 
 

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from .. import Archive, Archives, NewssearchError, default_index_dir, open_archive
-from .calls import Refused, status_of
+from .calls import Refused, SearchProcessError, status_of
 
 Result = TypeVar("Result")
 READ_SIZE = 1 << 20
@@ -101,10 +101,6 @@ class ThreadRunner:
 
     def close(self) -> None:
         self.pool.close()
-
-
-class SearchProcessError(RuntimeError):
-    """A search process failed in a way that is not the user's doing (a bug, or it died)."""
 
 
 class _SearchProcess:
@@ -236,7 +232,9 @@ class ProcessRunner:
             return answer[1]
         if answer[0] == "refused":
             raise Refused(answer[1], answer[2])
-        raise SearchProcessError(answer[1])
+        if answer[0] == "died":
+            raise SearchProcessError(answer[1])
+        raise RuntimeError(answer[1])  # a bug in a search process: its log has the traceback (a 500)
 
     async def _ask(self, message: bytes) -> tuple:
         loop = asyncio.get_running_loop()
