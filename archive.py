@@ -46,6 +46,17 @@ FORMAT_VERSION = 1
 SORTS = ("relevance", "newest", "oldest")
 
 
+def check_sources(paths: Sequence[str | os.PathLike]) -> None:
+    """InputError unless every path given to `index` exists (or is `-`, stdin)."""
+    for path in paths:
+        try:
+            found = str(path) == STDIN or Path(path).expanduser().exists()
+        except OSError as error:
+            raise InputError(f"cannot reach {path}: {error.strerror}") from None
+        if not found:
+            raise InputError(f"path not found: {path}")
+
+
 def version() -> str:
     """The installed newssearch's version."""
     from importlib.metadata import PackageNotFoundError, version
@@ -307,13 +318,7 @@ class Archive(Reading):
             chosen = resolve_precision(precision)
             if inspect.getattr_static(self.embedder, "precision", None) is not None:  # without measuring "auto"
                 self.embedder.precision = chosen
-        for path in paths:
-            try:
-                found = str(path) == STDIN or Path(path).expanduser().exists()
-            except OSError as error:
-                raise InputError(f"cannot reach {path}: {error.strerror}") from None
-            if not found:
-                raise InputError(f"path not found: {path}")
+        check_sources(paths)
         from .index.indexer import Indexer  # reading files and splitting text: not needed to search
 
         self._refuse_if_read_only()

@@ -164,8 +164,11 @@ def index_command(
     from .. import ReadOptions
     from .progress import BarProgress  # tqdm: only where there is progress to show
 
+    from ..archive import check_sources
+
     options = ReadOptions(text_field=text_field, title_field=title_field, date_field=date_field,
                           source_field=source_field, url_field=url_field, id_field=id_field)
+    check_sources(paths)  # before the index folder is created: a mistyped path leaves nothing behind
     with _open(index, model=model, create=True) as archive:
         progress = BarProgress(enabled=not quiet and sys.stderr.isatty())
         report = archive.index(paths, progress=progress, read_options=options, precision=precision,
@@ -412,7 +415,8 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every network interface.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 8080,
     workers: Annotated[Optional[int], typer.Option(
-        min=1, max=64, help="Server processes, each loading the query model (default: one per core, at most 8).")] = None,
+        min=1, max=64, help="Search processes, each loading the query model and the vectors (default: one per "
+                            "core, at most 8); 1 searches on the server's own threads.")] = None,
 ) -> None:
     """Serve the search page and a JSON API (read-only) over the index, until Ctrl-C."""
     from ..web.serve import serve

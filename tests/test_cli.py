@@ -77,9 +77,10 @@ def test_user_errors_are_one_line(runner, indexed, isolated, args, message):
     assert "Traceback" not in result.output
 
 
-def test_missing_path_and_empty_folder(runner, tmp_path):
+def test_missing_path_and_empty_folder(runner, tmp_path, isolated):
     result = run(runner, "index", tmp_path / "nope")
     assert (result.exit_code, result.stderr) == (1, f"Error: path not found: {tmp_path / 'nope'}\n")
+    assert not isolated.exists()  # a mistyped path creates no index folder
     (tmp_path / "empty").mkdir()
     result = run(runner, "index", tmp_path / "empty")
     assert (result.exit_code, result.stderr) == (1, f"Error: folder is empty: {tmp_path / 'empty'}\n")
