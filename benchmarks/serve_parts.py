@@ -46,7 +46,7 @@ def one_stack(index: Path, workers: int, requests: int, parser: str, loop: str) 
     import uvicorn
 
     from newssearch.web.app import create_app
-    from newssearch.web.pool import ProcessRunner
+    from newssearch.web.processes import ProcessRunner
 
     runner = ProcessRunner(index, workers)
     timings: dict[str, list[float]] = {"app": [], "to_call": [], "call": [], "after_call": []}

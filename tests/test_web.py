@@ -20,7 +20,7 @@ from newssearch.cli.app import app as cli
 from newssearch.testing import fake
 from newssearch.testing.fake import SLOW_WRITER
 from newssearch.web import calls, create_app
-from newssearch.web.pool import ProcessRunner
+from newssearch.web.processes import ProcessRunner
 
 
 @pytest.fixture(params=["threads", "processes"])

@@ -26,7 +26,8 @@ from ..search.recency import HALF_LIFE
 from ..search.shapes import ArticleJSON, HitJSON, SimilarJSON, StoryJSON
 from . import calls
 from .calls import status_of
-from .pool import ArchivePool, ProcessRunner, ThreadRunner, index_folders
+from .pool import ArchivePool, ThreadRunner, index_folders
+from .processes import ProcessRunner
 
 Runner = ThreadRunner | ProcessRunner
 

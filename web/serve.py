@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 
 from .. import InputError
 from .app import create_app
-from .pool import ArchivePool, ProcessRunner, ThreadRunner, index_folders
+from .pool import ArchivePool, ThreadRunner, index_folders
+from .processes import ProcessRunner
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
