@@ -176,6 +176,33 @@ def test_calls_beyond_the_search_processes_wait_their_turn(corpus, isolated):
     assert isinstance(missing, calls.Refused) and missing.status == 404 and "no article" in str(missing)
 
 
+def test_calls_cancelled_while_waiting_or_answered_leave_every_process_free(corpus, isolated):
+    """A request whose client goes away, before or after a process was handed to it,
+    gives the process back: later calls still get all of them."""
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    runner = ProcessRunner(isolated, 2, setup=fake.register)
+    ask = lambda: runner.run(calls.search, "troops border", "hybrid", False, {}, {"k": 3})  # noqa: E731
+
+    async def scenario() -> list:
+        first = [asyncio.ensure_future(ask()) for _ in range(8)]
+        for _ in range(200):  # let some be answered, then cancel the rest wherever they are
+            await asyncio.sleep(0.001)
+            if any(task.done() for task in first):
+                break
+        for task in first[2:]:
+            task.cancel()
+        await asyncio.gather(*first, return_exceptions=True)
+        return await asyncio.wait_for(asyncio.gather(*(ask() for _ in range(4))), timeout=60)
+
+    try:
+        answers = asyncio.run(scenario())
+    finally:
+        runner.close()
+    assert len(answers) == 4 and all(json.loads(body)["hits"] for body, _ in answers)
+    assert len(runner._idle) == 2 and not [t for t in runner._waiting if not t.done()]
+
+
 def test_a_search_process_that_dies_is_replaced(corpus, isolated):
     with Archive.open(create=True) as archive:
         archive.index([corpus])

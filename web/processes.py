@@ -58,9 +58,16 @@ class _SearchProcess:
     def call(self, loop: asyncio.AbstractEventLoop, message: bytes, done: Callable[[tuple], None]) -> None:
         """Send a call; `done` gets the answer on the event loop once it has all come.
         The answer is read as it arrives (the event loop may have made the pipe
-        non-blocking), in multiprocessing's framing: a 4-byte length, then the bytes."""
-        descriptor = self.connection.fileno()
+        non-blocking), in multiprocessing's framing: a 4-byte length (-1, then 8 bytes,
+        past 2 GiB), then the bytes."""
         received = bytearray()
+        try:
+            descriptor = self.connection.fileno()
+            os.set_blocking(descriptor, True)  # a send is never cut short
+            self.connection.send_bytes(message)
+        except OSError:
+            loop.call_soon(done, ("died", "a search process stopped"))
+            return
 
         def readable() -> None:
             try:
@@ -74,17 +81,13 @@ class _SearchProcess:
                 done(("died", f"a search process stopped (exit code {self.process.exitcode})"))
                 return
             received.extend(chunk)
-            if len(received) >= 4:
-                size = struct.unpack("!i", received[:4])[0]
-                if len(received) >= 4 + size:
-                    loop.remove_reader(descriptor)
-                    done(pickle.loads(received[4:4 + size]))
+            start, size = 4, struct.unpack("!i", received[:4])[0] if len(received) >= 4 else None
+            if size == -1:
+                start, size = 12, struct.unpack("!Q", received[4:12])[0] if len(received) >= 12 else None
+            if size is not None and len(received) >= start + size:
+                loop.remove_reader(descriptor)
+                done(pickle.loads(received[start:start + size]))
 
-        try:
-            self.connection.send_bytes(message)
-        except OSError:
-            loop.call_soon(done, ("died", "a search process stopped"))
-            return
         loop.add_reader(descriptor, readable)
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -192,7 +195,13 @@ class ProcessRunner:
             return self._idle.pop()
         turn: asyncio.Future[_SearchProcess] = loop.create_future()
         self._waiting.append(turn)
-        return await turn
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            # Cancelled (its client gone) after a process was handed to it: pass it on.
+            if turn.done() and not turn.cancelled():
+                self._release(turn.result())
+            raise
 
     def _release(self, process: _SearchProcess) -> None:
         while self._waiting:
@@ -203,14 +212,17 @@ class ProcessRunner:
         self._idle.append(process)
 
     def _replace(self, dead: _SearchProcess, loop: asyncio.AbstractEventLoop) -> None:
-        """On a thread: start a process in place of one that died, then free it."""
+        """On a thread: start a process in place of one that died, then free it. When
+        none can start, the dead one is freed instead: a call given it fails at once
+        (and tries again), so calls get a 503 rather than wait for ever."""
         dead.stop(timeout=1.0)
         fresh = _SearchProcess(self.directories, self.setup)
         try:
             fresh.wait_ready()
         except SearchProcessError:
             fresh.stop(timeout=1.0)
-            raise
+            loop.call_soon_threadsafe(self._release, dead)
+            return
         self._all[self._all.index(dead)] = fresh
         loop.call_soon_threadsafe(self._release, fresh)
 
