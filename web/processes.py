@@ -216,7 +216,11 @@ class ProcessRunner:
         none can start, the dead one is freed instead: a call given it fails at once
         (and tries again), so calls get a 503 rather than wait for ever."""
         dead.stop(timeout=1.0)
-        fresh = _SearchProcess(self.directories, self.setup)
+        try:
+            fresh = _SearchProcess(self.directories, self.setup)
+        except OSError:  # cannot even spawn (out of memory, processes, files)
+            loop.call_soon_threadsafe(self._release, dead)
+            return
         try:
             fresh.wait_ready()
         except SearchProcessError:

@@ -48,7 +48,7 @@ class UnionStore:
         split: dict[int, list[int]] = {}
         for identifier in ids:
             place, local = place_of(int(identifier))
-            if place < len(self.stores):
+            if 0 <= place < len(self.stores):
                 split.setdefault(place, []).append(local)
         return split
 
