@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ArticleNotFoundError,
+    IndexBusyError,
     FilterError,
     IndexFormatError,
     IndexNotFoundError,
@@ -30,6 +31,8 @@ from .index.report import IndexReport, Progress
 from .index.storage.rows import Paragraph, StoredArticle
 from .index.storage.store import Store
 from .index.storage.derived import DerivedFile, DerivedFiles
+from .index.storage.keywords import FOLDER as KEYWORD_FOLDER
+from .index.storage.keywords import KeywordIndex, KeywordIndexError, remove_folder
 from .index.storage.vector_files import ARTICLE_FILE, LEAD_FILE, PARAGRAPH_FILE, VECTOR_FILES
 from .index.storage.vectors import VectorIndex
 from .search.filters import Filter
@@ -174,6 +177,8 @@ class Archive(Reading):
         self._article_vectors: VectorIndex | None = None
         self._lead_vectors: VectorIndex | None = None
         self._keyword_store: Store | None = None
+        self._keywords: KeywordIndex | None = None
+        self._keywords_checked = False
         self._lock = WriteLock(directory)
         self._derived: DerivedFiles | None = None
         self._loaded_generation: int | None = None
@@ -264,6 +269,52 @@ class Archive(Reading):
         if generation != self._loaded_generation:
             self._vectors = self._article_vectors = self._lead_vectors = None
             self._loaded_generation = generation
+            self._keywords, self._keywords_checked = None, False
+        elif self._keywords_checked and self._keywords is None:  # a writer may have brought it up to date since
+            self._keywords = self._open_keywords(may_write=False)
+
+    @property
+    def keywords(self) -> KeywordIndex | None:
+        """The keyword index (index/storage/keywords.py) when it holds what SQLite holds
+        now, brought up to date first where this process may write; None when it cannot
+        be (a writer at work, a read-only index): keyword lists then come from FTS5."""
+        if not self._keywords_checked:
+            self._keywords_checked = True
+            self._keywords = self._open_keywords(may_write=self._may_save_derived())
+        return self._keywords
+
+    def _open_keywords(self, may_write: bool) -> KeywordIndex | None:
+        keywords: KeywordIndex | None = None
+        try:
+            keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)
+            if keywords.current(self.store):
+                return keywords
+        except KeywordIndexError:
+            keywords = None
+        if not may_write or not self.store.has_paragraphs():
+            return None
+        try:
+            with self._lock:
+                return self._update_keywords(keywords)
+        except (IndexBusyError, IndexWriteError):  # a writer started meanwhile: it brings the index up to date
+            return None
+
+    def _update_keywords(self, keywords: KeywordIndex | None = None, rebuild: bool = False) -> KeywordIndex | None:
+        """Bring the keyword index up to the committed data (the write lock is held); a
+        folder that cannot be opened is built anew. None, with a notice, on failure."""
+        folder = self.directory / KEYWORD_FOLDER
+        try:
+            if keywords is None:
+                try:
+                    keywords = KeywordIndex.open(folder, create=True)
+                except KeywordIndexError:
+                    remove_folder(folder)
+                    keywords = KeywordIndex.open(folder, create=True)
+            keywords.bring_up_to_date(self.store, rebuild=rebuild)
+            return keywords
+        except (KeywordIndexError, OSError, ValueError, sqlite3.DatabaseError) as error:
+            self.notices.append(f"could not update the keyword index ({error}); keyword lists come from SQLite's FTS5")
+            return None
 
     @property
     def derived(self) -> DerivedFiles:
@@ -343,6 +394,7 @@ class Archive(Reading):
                                       "progress was rolled back and everything committed before it is kept") from None
             self.derived.save(PARAGRAPH_FILE, self.vectors, self.store.generation())
             self._refresh_derived_vectors()
+            self._keywords, self._keywords_checked = self._update_keywords(self._keywords), True
             try:
                 self._ensure_query_model()
             except (OSError, sqlite3.DatabaseError) as error:
@@ -385,15 +437,18 @@ class Archive(Reading):
                         lambda: self.query_embedder, self._keyword_reader(), self.parallel_search)
 
     def _keyword_reader(self) -> Store:
+        """The second connection the keyword lists are ranked on, and on which side of
+        the keyword index they are (both connections are told)."""
         if self._keyword_store is None:
             self._keyword_store = Store(self.store.path, readonly=True)
+        self.store.keywords = self._keyword_store.keywords = self.keywords
         return self._keyword_store
 
     def stats(self) -> dict[str, Any]:
         settings = self.settings
         counts = self.store.counts()
         first, last = self.store.date_range()
-        size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
+        size = sum(f.stat().st_size for f in self.directory.rglob("*") if f.is_file())
         return {
             "index": str(self.directory),
             **counts,
@@ -424,6 +479,10 @@ class Archive(Reading):
                     self.derived.rebuild(file)
                 self._vectors = self._article_vectors = self._lead_vectors = None
                 done.append("rebuilt the FAISS files from the stored vectors")
+                self._keywords = self._update_keywords(rebuild=True)
+                self._keywords_checked = True
+                if self._keywords is not None:
+                    done.append("rebuilt the keyword index from the stored text")
             report = self._check(dimension)
             report.repaired = done
         return report.to_dict()
@@ -434,7 +493,17 @@ class Archive(Reading):
         report = check(self.store)
         for file in VECTOR_FILES:
             report.problems.extend(self.derived.problems(file))
+        report.problems.extend(self._keyword_problems())
         return report
+
+    def _keyword_problems(self) -> list[str]:
+        """A keyword index recorded as current must hold exactly SQLite's paragraphs and
+        articles; one that is behind (pending notes) is brought up to date when opened."""
+        try:
+            keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)
+        except KeywordIndexError:
+            return []
+        return keywords.problems(self.store) if keywords.current(self.store) else []
 
     # quality ----------------------------------------------------------------------------
     def evaluate(self, task_folder: str | os.PathLike, mode: str = "hybrid", progress: Progress | None = None,

@@ -79,8 +79,9 @@ class Archives(Reading):
         return UnionVectors([archive.lead_vectors for archive in self.archives])
 
     def searcher(self) -> Searcher:
+        readers = [archive._keyword_reader() for archive in self.archives]  # each told of its keyword index
         if self._keyword_store is None:
-            self._keyword_store = UnionStore([archive._keyword_reader() for archive in self.archives])
+            self._keyword_store = UnionStore(readers)
         return Searcher(self.store, self.vectors, self.article_vectors, self.lead_vectors,  # type: ignore[arg-type]
                         lambda: self.query_embedder, self._keyword_store, self.parallel_search)  # type: ignore[arg-type]
 

@@ -110,8 +110,22 @@ def index_content(archive: Archive) -> dict:
         "copies": sorted(db.execute(
             "SELECT c.key, o.key FROM articles c JOIN articles o ON o.id = c.copy_of").fetchall()),
         "faiss": len(archive.vectors),
+        "keywords": keyword_content(archive),
         "stories": sorted(sorted(members) for members in _stories(db).values()),
     }
+
+
+def keyword_content(archive: Archive) -> dict[str, list] | None:
+    """What the keyword index holds, by article key (None when it is not current)."""
+    keywords = archive.keywords
+    if keywords is None:
+        return None
+    db = archive.store.db
+    paragraphs = dict((row[0], row[1:]) for row in db.execute(
+        "SELECT p.id, a.key, p.position, p.part FROM paragraphs p JOIN articles a ON a.id = p.article_id"))
+    keys = dict(db.execute("SELECT id, key FROM articles").fetchall())
+    return {"paragraphs": sorted(paragraphs.get(i, ("missing", i)) for i in keywords.paragraphs.ids()),
+            "articles": sorted(keys.get(i, f"missing {i}") for i in keywords.articles.ids())}
 
 
 def _stories(db) -> dict[str, list[str]]:  # noqa: ANN001 - a sqlite_utils Database

@@ -69,7 +69,7 @@ def shared_folder() -> Iterator[Path]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def test_a_read_only_index_answers_queries_and_checks(shared_folder):

@@ -1,12 +1,13 @@
-"""Candidates for search, as SQL: the articles and paragraphs a filter lets through,
-and keyword (FTS5 BM25) matches for a query's words. Search asks for these; it
-writes no SQL of its own. Filter values are always SQL parameters, never SQL text."""
+"""Candidates for search: the articles and paragraphs a filter lets through, and
+keyword (BM25) matches for a query's words, from the keyword index (keywords.py) when
+it is current, else from SQLite's FTS5 tables. Search asks for these; it writes no SQL
+of its own. Filter values are always SQL parameters, never SQL text."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import sqlite_utils
@@ -14,6 +15,9 @@ import sqlite_utils
 from .fts import match_expression
 from .rows import batches
 from .term_counts import averages_record, row_count, rows_holding, stems, telling
+
+if TYPE_CHECKING:
+    from .keywords import KeywordFilter, KeywordIndex
 
 WHOLE_LIST_PER_ID = 40  # articles read per wanted article before looking each one up instead
 
@@ -56,6 +60,28 @@ class Candidates:
 
     db: sqlite_utils.Database
     path: Path
+    keywords: KeywordIndex | None = None  # set by the archive when its keyword index is current
+
+    def keyword_changes_pending(self) -> bool:
+        """Whether some article's keyword index documents are out of date (keywords.py)."""
+        return self.db.execute("SELECT 1 FROM keyword_pending LIMIT 1").fetchone() is not None
+
+    def keyword_filter(self, where: ArticleFilter) -> KeywordFilter:
+        """The filter as the keyword index reads it: substrings of sources and places
+        become the exact values they match here (few: an archive has some hundreds of
+        sources), so they match as the SQL filter does."""
+        from .keywords import KeywordFilter, day_number
+
+        def matching(column: str, parts: tuple[str, ...]) -> tuple[str, ...] | None:
+            if not parts:
+                return None
+            ors = " OR ".join(f"instr(lower({column}), ?) > 0" for _ in parts)
+            return tuple(row[0] for row in self.db.execute(
+                f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL AND ({ors})",
+                [p.lower() for p in parts]))
+
+        return KeywordFilter(day_number(where.since), day_number(where.until),
+                             matching("source", where.sources), matching("place", where.places))
 
     def filtered_article_ids(self, where: ArticleFilter) -> np.ndarray:
         """Ids of the articles that pass the filter."""
@@ -116,6 +142,10 @@ class Candidates:
 
     def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
         """(paragraph id, article id, score) best first; score is BM25, higher is better."""
+        if self.keywords is not None:
+            found = self.keywords.paragraphs.search(self.keywords.tokens(terms), limit, self.keyword_filter(where))
+            owners = self.paragraph_article_ids([pid for pid, _ in found])
+            return [(pid, owners[pid], score) for pid, score in found if pid in owners]
         if where.active:
             rows = self._bm25(terms, "p.id, p.article_id",
                               "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id",
@@ -129,6 +159,8 @@ class Candidates:
 
     def bm25_articles(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, float]]:
         """(article id, score) best first, BM25 over each article's whole text."""
+        if self.keywords is not None:
+            return self.keywords.articles.search(self.keywords.tokens(terms), limit, self.keyword_filter(where))
         joins = "JOIN articles a ON a.id = articles_fts.rowid" if where.active else ""  # rowid is the article id
         rows = self._bm25(terms, "articles_fts.rowid", joins, "articles_fts", limit, where)
         return [(int(article_id), float(score)) for article_id, score in rows]

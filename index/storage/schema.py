@@ -161,6 +161,24 @@ def _m009_datelines(db: sqlite_utils.Database) -> None:
                        [found.get("place"), found.get("agency"), found.get("author"), article_id])
 
 
+def _m010_keyword_pending(db: sqlite_utils.Database) -> None:
+    """The articles whose keyword index documents (keywords.py) are out of date, noted
+    by triggers in the transaction that changes them: their paragraphs (added, removed,
+    rewritten or handed to another article) or the fields filters read."""
+    db.execute("CREATE TABLE IF NOT EXISTS keyword_pending (article_id INTEGER PRIMARY KEY)")
+    note = "INSERT OR IGNORE INTO keyword_pending (article_id) VALUES"
+    triggers = {
+        "paragraphs_keyword_insert": f"AFTER INSERT ON paragraphs BEGIN {note} (new.article_id); END",
+        "paragraphs_keyword_delete": f"AFTER DELETE ON paragraphs BEGIN {note} (old.article_id); END",
+        "paragraphs_keyword_update": ("AFTER UPDATE OF article_id, text, search_text ON paragraphs "
+                                      f"BEGIN {note} (old.article_id); {note} (new.article_id); END"),
+        "articles_keyword_update": f"AFTER UPDATE OF date, source, place ON articles BEGIN {note} (new.id); END",
+        "articles_keyword_delete": f"AFTER DELETE ON articles BEGIN {note} (old.id); END",
+    }
+    for name, body in triggers.items():
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
@@ -171,6 +189,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("007_compound_words", _m007_compound_words),
     ("008_stories", _m008_stories),
     ("009_datelines", _m009_datelines),
+    ("010_keyword_pending", _m010_keyword_pending),
 ]
 
 

@@ -4,8 +4,10 @@
 An id in the union carries its index's place in the list in its high bits
 (`UnionIds`): index 0's ids are its own, index 1's are 2**40 higher, and so on, so
 articles, paragraphs and stories of different indexes never share an id and each id
-says which index to ask. Keyword scores are BM25 over the union's statistics
-(union_bm25.py), so they compare across indexes as one index's would."""
+says which index to ask. Keyword scores are BM25 over the union's statistics, so they
+compare across indexes as one index's would: from the folders' keyword indexes when
+every folder's is current (union_keywords.py), else from their FTS5 tables
+(union_bm25.py); never a mix, as the two engines' scores do not compare."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from .rows import Paragraph, StoredArticle
 from .stories import StoryRow
 from .store import Store
 from .union_bm25 import UnionBM25
+from . import union_keywords
 from .vectors import VectorIndex
 
 SHIFT = 40  # bits of an index's own ids: about 10**12 rows each
@@ -147,15 +150,28 @@ class UnionStore:
         lasts = [last for _, last in ranges if last]
         return (min(firsts) if firsts else None, max(lasts) if lasts else None)
 
+    def _tantivy(self) -> bool:
+        return all(store.keywords is not None for store in self.stores)
+
+    def _best_keywords(self, part: str, terms: Sequence[str], limit: int,
+                       where: ArticleFilter) -> list[tuple[int, int, float]]:
+        """(place, local id, score) from the keyword indexes' `part` ("paragraphs" or "articles")."""
+        indexes = [store.keywords for store in self.stores]
+        tokens = indexes[0].tokens(terms)  # type: ignore[union-attr]
+        return union_keywords.best([getattr(index, part) for index in indexes], tokens,
+                                   [store.keyword_filter(where) for store in self.stores], limit)
+
     def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
-        found = [(union_id(place, row), score) for place, row, score in
-                 self._keyword.best("paragraphs_fts", terms, limit, where)]
+        best = (self._best_keywords("paragraphs", terms, limit, where) if self._tantivy()
+                else self._keyword.best("paragraphs_fts", terms, limit, where))
+        found = [(union_id(place, row), score) for place, row, score in best]
         owners = self.paragraph_article_ids([p for p, _ in found])
         return [(p, owners[p], score) for p, score in found if p in owners]
 
     def bm25_articles(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, float]]:
-        return [(union_id(place, row), score) for place, row, score in
-                self._keyword.best("articles_fts", terms, limit, where)]
+        best = (self._best_keywords("articles", terms, limit, where) if self._tantivy()
+                else self._keyword.best("articles_fts", terms, limit, where))
+        return [(union_id(place, row), score) for place, row, score in best]
 
     # union ids into rows ----------------------------------------------------------------
     @staticmethod

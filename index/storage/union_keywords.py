@@ -1,0 +1,75 @@
+"""BM25 over the keyword indexes (keywords.py) of several index folders, scored as
+tantivy scores one index holding all their documents.
+
+tantivy's BM25 of a document sums, over the query's words, idf * (k1 + 1) * f /
+(f + k1 * (1 - b + b * dl / avgdl)), with idf = ln(1 + (N - n + 0.5) / (n + 0.5)).
+N (documents), n (documents holding the word) and avgdl (tokens per document) belong
+to the whole index; f (the word's count in the document) and dl (its length, as the
+index stores it) to the document. Summed over the folders, N, n and the token totals
+are the union's.
+
+Each folder first finds its candidates with block-max WAND, each word's weight
+boosted by the union's idf over its own (so its best documents are the union's best
+among its documents, but for avgdl); each candidate's f and dl are then read from
+tantivy's explanation of its score and the union's score computed as tantivy computes
+it, in 32-bit floats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import tantivy
+
+from .keywords import KeywordFilter, Part, term_numbers
+
+K1 = np.float32(1.2)  # tantivy's BM25 constants
+B = np.float32(0.75)
+MARGIN = 10  # candidates asked of each folder beyond the limit, for the avgdl difference
+
+
+def idf(documents: int, holding: int) -> np.float32:
+    ratio = (np.float32(documents - holding) + np.float32(0.5)) / (np.float32(holding) + np.float32(0.5))
+    return np.float32(np.log(np.float32(1.0) + ratio))
+
+
+def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[KeywordFilter],
+         limit: int) -> list[tuple[int, int, float]]:
+    """(the folder's place, document id, score) of the `limit` best documents over all
+    the folders' parts, best first; `filters[place]` is the filter as that folder reads it."""
+    if not tokens or limit < 1:
+        return []
+    totals = [part.totals(tokens) for part in parts]
+    documents = sum(n for n, _ in totals)
+    if documents == 0:
+        return []
+    average = np.float32(sum(t for _, t in totals)) / np.float32(documents)
+    distinct = list(dict.fromkeys(tokens))
+    holding = {t: sum(part.searcher.doc_freq("text", t) for part in parts) for t in distinct}
+    union_idf = {t: idf(documents, holding[t]) for t in distinct}
+    found: list[tuple[int, int, float]] = []
+    for place, (part, (own_documents, _)) in enumerate(zip(parts, totals)):
+        if own_documents == 0:
+            continue
+        boosts = {}
+        for t in distinct:
+            own = part.searcher.doc_freq("text", t)
+            boosts[t] = float(union_idf[t] / idf(own_documents, own)) if own else 1.0
+        query = _query(part, tokens, boosts)
+        for identifier, _, address in part.best(query, filters[place], limit + MARGIN):
+            explained = term_numbers(query.explain(part.searcher, address).to_json())
+            score = np.float32(0.0)
+            for node in explained:
+                frequency = np.float32(node["freq"])
+                norm = K1 * (np.float32(1.0) - B + B * np.float32(node["dl"]) / average)
+                weight = union_idf[node["term"]] * (np.float32(1.0) + K1)
+                score = np.float32(score + weight * (frequency / (frequency + norm)))
+            found.append((place, identifier, float(score)))
+    found.sort(key=lambda row: -row[2])
+    return found[:limit]
+
+
+def _query(part: Part, tokens: Sequence[str], boosts: dict[str, float]) -> tantivy.Query:
+    Query, Occur = tantivy.Query, tantivy.Occur
+    return Query.boolean_query([
+        (Occur.Should, Query.boost_query(Query.term_query(part.schema, "text", t), boosts[t])) for t in tokens])

@@ -1,0 +1,151 @@
+"""The keyword index (index/storage/keywords.py): tantivy kept in step with SQLite,
+used only when current, rebuilt when lost, checked and repaired; FTS5 otherwise."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newssearch import Archive
+from newssearch.index.storage.keywords import FOLDER, KeywordIndex, day_number
+from newssearch.search.filters import Filter
+from newssearch.search.keyword import query_terms
+from newssearch.testing.crash import keyword_content
+
+FILTERS = [Filter(), Filter.parse("2022-02-01", None, None, None), Filter.parse(None, "2022-02-01", None, None),
+           Filter.parse(None, None, ["wire"], None), Filter.parse(None, None, ["no such source"], None),
+           Filter.parse("2022-01-01", "2022-03-31", ["example", "money"], None)]
+QUERIES = ["troops near the border", "interest rates", "the", "sanctions against Moscow", "build-up"]
+
+
+def indexed(corpus: Path, index: Path) -> Archive:
+    archive = Archive.open(index, create=True)
+    archive.index([corpus])
+    return archive
+
+
+def both_engines(archive: Archive, query: str, where: Filter, limit: int = 1000) -> tuple[set, set]:
+    """What the keyword index and FTS5 each match for the query (ids of paragraphs
+    and of articles)."""
+    store = archive.store
+    terms = query_terms(query)
+    store.keywords = archive.keywords
+    assert store.keywords is not None
+    tantivy = ({p for p, _, _ in store.bm25_paragraphs(terms, limit, where)},
+               {a for a, _ in store.bm25_articles(terms, limit, where)})
+    store.keywords = None
+    fts5 = ({p for p, _, _ in store.bm25_paragraphs(terms, limit, where)},
+            {a for a, _ in store.bm25_articles(terms, limit, where)})
+    return tantivy, fts5
+
+
+def test_indexing_keeps_the_keyword_index_current_and_search_uses_it(corpus, isolated):
+    with indexed(corpus, isolated) as archive:
+        keywords = archive.keywords
+        assert keywords is not None and keywords.current(archive.store)
+        assert keywords.problems(archive.store) == []
+        assert not archive.store.keyword_changes_pending()
+        archive.searcher()
+        assert archive._keyword_store.keywords is keywords
+        hits = archive.search("troops moved close to the border", mode="keyword")
+        assert "Russia masses troops near Ukraine" in [hit.article.title for hit in hits[:2]]
+
+
+@pytest.mark.parametrize("where", FILTERS, ids=range(len(FILTERS)))
+def test_the_keyword_index_matches_what_fts5_matches_within_each_filter(corpus, isolated, where):
+    with indexed(corpus, isolated) as archive:
+        for query in QUERIES:
+            if query == "the" and not where.active:
+                continue  # FTS5 leaves out a word in half the rows unless the list is short
+            tantivy, fts5 = both_engines(archive, query, where)
+            assert tantivy == fts5, (query, where)
+
+
+def test_changed_and_removed_articles_are_rewritten(corpus, isolated):
+    with indexed(corpus, isolated) as archive:
+        (corpus / "2022-01-10-troops.txt").write_text(
+            "Russia withdraws troops\nDate: 2022-01-12\nSource: Other Wire\n\nThe pullback of armoured "
+            "columns surprised analysts.\n", encoding="utf-8")
+        (corpus / "feed.jsonl").unlink()
+        archive.index([corpus])
+        assert archive.keywords is not None and archive.keywords.problems(archive.store) == []
+        hits = archive.search("pullback armoured columns", mode="keyword")
+        assert hits[0].article.title == "Russia withdraws troops" and hits[0].article.source == "Other Wire"
+        assert not archive.search("central bank interest rates", mode="keyword", sources="money")
+        assert archive.search("pullback", mode="keyword", sources="other wire", since="2022-01-12")
+        assert not archive.search("pullback", mode="keyword", sources="example wire")
+
+
+def test_pending_changes_send_search_to_fts5_until_brought_up_to_date(corpus, isolated):
+    with indexed(corpus, isolated) as archive:
+        archive.store.db.execute("UPDATE articles SET source = 'Renamed Wire' WHERE source = 'Example Wire'")
+        assert archive.store.keyword_changes_pending()
+        assert not archive.keywords.current(archive.store)
+        archive.refresh()  # the data generation moved on: the keyword index is opened again
+        with archive._lock:  # as while a writer works: nobody else brings it up to date
+            archive._keywords_checked = False
+            archive._lock.held_elsewhere = lambda: True  # type: ignore[method-assign]
+            assert archive.keywords is None
+            assert archive.search("troops", mode="keyword", sources="renamed")  # FTS5 sees the change
+        del archive._lock.held_elsewhere
+    with Archive.open(isolated) as reopened:  # the next open may write: it catches up
+        assert reopened.keywords is not None and not reopened.store.keyword_changes_pending()
+        assert reopened.search("troops", mode="keyword", sources="renamed")
+        assert reopened.keywords.problems(reopened.store) == []
+
+
+def test_a_lost_or_damaged_keyword_index_is_rebuilt_on_open(corpus, isolated):
+    with indexed(corpus, isolated) as archive:
+        expected = keyword_content(archive)
+    shutil.rmtree(isolated / FOLDER)
+    with Archive.open(isolated) as archive:
+        assert keyword_content(archive) == expected
+    (isolated / FOLDER / "paragraphs" / "meta.json").write_text("not json", encoding="utf-8")
+    with Archive.open(isolated) as archive:
+        assert keyword_content(archive) == expected
+        assert archive.check()["ok"]
+
+
+def test_check_finds_a_keyword_index_that_differs_and_repair_rebuilds_it(corpus, isolated):
+    with indexed(corpus, isolated) as archive:
+        expected = keyword_content(archive)
+        keywords = archive.keywords
+        writer = keywords.paragraphs.index.writer(heap_size=15_000_000, num_threads=1)
+        first = keywords.paragraphs.ids()[0]
+        writer.delete_documents_by_term("id", first)
+        writer.add_document(__import__("tantivy").Document(text="ghost paragraph", id=10**9, article=0))
+        writer.commit()
+        writer.wait_merging_threads()
+        keywords.reload()
+        assert keywords.current(archive.store)  # same counts: only the deep check can tell
+        result = archive.check()
+        assert not result["ok"] and any("keyword index" in p for p in result["problems"])
+        repaired = archive.check(repair=True)
+        assert repaired["ok"], repaired
+        assert "rebuilt the keyword index from the stored text" in repaired["repaired"]
+        assert keyword_content(archive) == expected
+
+
+def test_the_keyword_index_follows_an_index_without_one(corpus, isolated):
+    """An index written before the keyword index existed (no record) gets one on open."""
+    with indexed(corpus, isolated) as archive:
+        expected = keyword_content(archive)
+        archive.store.db.execute("DELETE FROM settings WHERE key = 'keyword_index'")
+    shutil.rmtree(isolated / FOLDER)
+    with Archive.open(isolated) as archive:
+        assert keyword_content(archive) == expected
+
+
+def test_day_numbers():
+    assert day_number("2022-01-10") == 20220110
+    assert day_number("2022-01-10T08:00:00Z") == 20220110
+    assert day_number("2022-01") is None and day_number(None) is None
+
+
+def test_keyword_index_open_without_create_refuses_a_missing_folder(tmp_path):
+    from newssearch.index.storage.keywords import KeywordIndexError
+
+    with pytest.raises(KeywordIndexError):
+        KeywordIndex.open(tmp_path / "none")
