@@ -79,30 +79,40 @@ print(json.dumps({"steps_ms": steps, "total_ms": round(1000 * (time.perf_counter
 KEYWORD = HASH_MODEL + """
 import statistics, sys, time
 from newssearch import Archive
-from newssearch.index.storage import candidates
 
-index, queries, pruning, rounds = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "on", int(sys.argv[4])
-if not pruning:  # every query word matched, as before words in half the rows were left out
-    candidates.Candidates.telling_terms = lambda self, terms, table: list(terms)
+index, queries, engine, rounds, filters = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
 archive = Archive.open(index)
+if engine == "fts5":  # as before the keyword index: SQLite's FTS5 tables
+    archive._open_keywords = lambda may_write: None
 searcher = archive.searcher()
+assert (archive.keywords is None) == (engine == "fts5"), archive.notices
 vectors = {}
 for query in queries:
     vector = np.asarray(archive.embedder.embed([query])[0], dtype=np.float32)
     vectors[query] = vector / np.linalg.norm(vector)
 archive.vectors, archive.article_vectors, archive.lead_vectors  # opened before the clock
 
-def timed(query):
+def timed(query, where):
     started = time.perf_counter()
-    searcher.search(query, k=10, query_vector=vectors[query])
+    searcher.search(query, k=10, query_vector=vectors[query], where=where_of[json.dumps(where)])
     return 1000 * (time.perf_counter() - started)
 
-first = {query: round(timed(query), 1) for query in queries}  # this process's first search of each
-warm = sorted(timed(query) for _ in range(rounds) for query in queries)
-print(json.dumps({"pruning": pruning, "first_ms": first, "first_median_ms": round(statistics.median(first.values()), 1),
-                  "warm_p50_ms": round(warm[len(warm) // 2], 1), "warm_p95_ms": round(warm[int(0.95 * len(warm))], 1),
-                  "warm_searches": len(warm)}))
+from newssearch.search.filters import Filter
+where_of = {json.dumps(w): Filter.parse(w.get("since"), w.get("until"), w.get("sources"), None) for w in filters.values()}
+report = {"engine": engine, "filters": {}}
+for name, where in filters.items():
+    first = {query: round(timed(query, where), 1) for query in queries}  # this process's first search of each
+    warm = sorted(timed(query, where) for _ in range(rounds) for query in queries)
+    report["filters"][name] = {"first_median_ms": round(statistics.median(first.values()), 1),
+                               "first_max_ms": max(first.values()),
+                               "warm_p50_ms": round(warm[len(warm) // 2], 1),
+                               "warm_p95_ms": round(warm[int(0.95 * len(warm))], 1), "warm_searches": len(warm)}
+print(json.dumps(report))
 """
+# Filters of about 1% and 10% of the generated articles (their share is printed).
+FILTERS = {"none": {}, "one source (2.5%)": {"sources": ["Source 7"]},
+           "six weeks (about 1%)": {"since": "2015-01-01", "until": "2015-02-14"},
+           "eighteen months (about 10%)": {"since": "2015-01-01", "until": "2016-06-30"}}
 QUERIES = ["troop buildup at the border", "the government plans a new tax on oil companies", "oil prices rise",
            "interest rates", "film wins award", "what is the best mobile phone to buy", "people in the city",
            "chancellor budget", "the football club sacked its manager", "a new record for the company"]
@@ -137,6 +147,29 @@ def corpus(path: Path, articles: int, paragraphs: int, source: Path) -> None:
                                   "source": f"Source {number % 40}", "text": "\n\n".join(body)}) + "\n")
 
 
+def shares(index: Path, filters: dict) -> dict[str, float]:
+    """The share of the archive's articles each filter lets through."""
+    import sqlite3
+
+    db = sqlite3.connect(index / "newssearch.db")
+    total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    found = {}
+    for name, where in filters.items():
+        clauses, params = ["1"], []
+        if "since" in where:
+            clauses.append("substr(date, 1, 10) >= ?")
+            params.append(where["since"])
+        if "until" in where:
+            clauses.append("substr(date, 1, 10) <= ?")
+            params.append(where["until"])
+        for source in where.get("sources", []):
+            clauses.append("instr(lower(source), ?) > 0")
+            params.append(source.lower())
+        count = db.execute(f"SELECT count(*) FROM articles WHERE {' AND '.join(clauses)}", params).fetchone()[0]
+        found[name] = round(count / total, 4)
+    return found
+
+
 def run(script: str, *arguments: str) -> dict:
     done = subprocess.run([sys.executable, "-c", "import json\n" + script, *arguments], capture_output=True, text=True)
     if done.returncode != 0:
@@ -152,8 +185,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="keep the archive here (reused when present)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keyword", action="store_true",
-                        help="also time hybrid searches of ten queries, with and without leaving out the words "
-                             "found in half the rows (fresh process each; first search of each query, then warm)")
+                        help="also time hybrid searches of ten queries, keyword lists from the keyword index "
+                             "(tantivy) and from FTS5, unfiltered and filtered (fresh process each; first search "
+                             "of each query, then warm)")
     parser.add_argument("--rounds", type=int, default=5, help="warm rounds over the queries (--keyword)")
     args = parser.parse_args()
 
@@ -165,11 +199,13 @@ def main() -> None:
         if not (index / "newssearch.db").exists():
             corpus(work / "corpus.jsonl", args.articles, args.paragraphs, args.source)
             result["build"] = run(BUILD, str(index), str(work / "corpus.jsonl"))
-        result["index_bytes"] = sum(f.stat().st_size for f in index.iterdir() if f.is_file())
+        result["index_bytes"] = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
+        result["keyword_index_bytes"] = sum(f.stat().st_size for f in (index / "keywords").rglob("*") if f.is_file())
         result["cold_opens"] = [run(OPEN, str(index)) for _ in range(args.runs)]
         if args.keyword:
-            result["keyword"] = [run(KEYWORD, str(index), json.dumps(QUERIES), pruning, str(args.rounds))
-                                 for _ in range(args.runs) for pruning in ("off", "on")]
+            result["filter_shares"] = shares(index, FILTERS)
+            result["keyword"] = [run(KEYWORD, str(index), json.dumps(QUERIES), engine, str(args.rounds),
+                                     json.dumps(FILTERS)) for _ in range(args.runs) for engine in ("tantivy", "fts5")]
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

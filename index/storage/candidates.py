@@ -19,6 +19,7 @@ from .term_counts import averages_record, row_count, rows_holding, stems, tellin
 if TYPE_CHECKING:
     from .keywords import KeywordFilter, KeywordIndex
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 WHOLE_LIST_PER_ID = 40  # articles read per wanted article before looking each one up instead
 
 
@@ -68,20 +69,33 @@ class Candidates:
 
     def keyword_filter(self, where: ArticleFilter) -> KeywordFilter:
         """The filter as the keyword index reads it: substrings of sources and places
-        become the exact values they match here (few: an archive has some hundreds of
-        sources), so they match as the SQL filter does."""
+        become the exact values they match (an archive has some hundreds of sources),
+        matched as the SQL filter matches them: `instr(lower(column), needle)`, where
+        SQLite's lower() folds ASCII letters only."""
         from .keywords import KeywordFilter, day_number
 
         def matching(column: str, parts: tuple[str, ...]) -> tuple[str, ...] | None:
             if not parts:
                 return None
-            ors = " OR ".join(f"instr(lower({column}), ?) > 0" for _ in parts)
-            return tuple(row[0] for row in self.db.execute(
-                f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL AND ({ors})",
-                [p.lower() for p in parts]))
+            needles = [p.lower() for p in parts]
+            return tuple(value for value, folded in self._distinct_values(column)
+                         if any(needle in folded for needle in needles))
 
         return KeywordFilter(day_number(where.since), day_number(where.until),
                              matching("source", where.sources), matching("place", where.places))
+
+    def _distinct_values(self, column: str) -> list[tuple[str, str]]:
+        """(value, value with ASCII letters lower-cased) of each distinct non-null value
+        of an articles column, read once per data generation."""
+        generation = self.db.execute("SELECT value FROM settings WHERE key = 'data_generation'").fetchone()
+        cache: dict = self.__dict__.setdefault("_distinct_cache", {})
+        key = (column, generation[0] if generation else None)
+        if key not in cache:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = [(value, value.translate(_ASCII_LOWER)) for (value,) in self.db.execute(
+                f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL")]
+        return cache[key]
 
     def filtered_article_ids(self, where: ArticleFilter) -> np.ndarray:
         """Ids of the articles that pass the filter."""

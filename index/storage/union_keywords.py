@@ -2,7 +2,8 @@
 tantivy scores one index holding all their documents.
 
 tantivy's BM25 of a document sums, over the query's words, idf * (k1 + 1) * f /
-(f + k1 * (1 - b + b * dl / avgdl)), with idf = ln(1 + (N - n + 0.5) / (n + 0.5)).
+(f + k1 * (1 - b + b * dl / avgdl)), with idf = ln(1 + (N - n + 0.5) / (n + 0.5)),
+each word's term multiplied by a boost that makes the IDF FTS5's (keywords.idf_boost).
 N (documents), n (documents holding the word) and avgdl (tokens per document) belong
 to the whole index; f (the word's count in the document) and dl (its length, as the
 index stores it) to the document. Summed over the folders, N, n and the token totals
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import tantivy
 
-from .keywords import KeywordFilter, Part, term_numbers
+from .keywords import KeywordFilter, Part, idf_boost, term_numbers
 
 K1 = np.float32(1.2)  # tantivy's BM25 constants
 B = np.float32(0.75)
@@ -47,6 +48,7 @@ def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[Keyword
     distinct = list(dict.fromkeys(tokens))
     holding = {t: sum(part.searcher.doc_freq("text", t) for part in parts) for t in distinct}
     union_idf = {t: idf(documents, holding[t]) for t in distinct}
+    union_boost = {t: np.float32(idf_boost(documents, holding[t])) for t in distinct}
     found: list[tuple[int, int, float]] = []
     for place, (part, (own_documents, _)) in enumerate(zip(parts, totals)):
         if own_documents == 0:
@@ -54,22 +56,17 @@ def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[Keyword
         boosts = {}
         for t in distinct:
             own = part.searcher.doc_freq("text", t)
-            boosts[t] = float(union_idf[t] / idf(own_documents, own)) if own else 1.0
-        query = _query(part, tokens, boosts)
+            boosts[t] = float(union_idf[t] * union_boost[t] / idf(own_documents, own)) if own else 1.0
+        query = part.query(tokens, boosts)
         for identifier, _, address in part.best(query, filters[place], limit + MARGIN):
             explained = term_numbers(query.explain(part.searcher, address).to_json())
             score = np.float32(0.0)
             for node in explained:
                 frequency = np.float32(node["freq"])
                 norm = K1 * (np.float32(1.0) - B + B * np.float32(node["dl"]) / average)
-                weight = union_idf[node["term"]] * (np.float32(1.0) + K1)
+                # tantivy folds the boost into the term's weight before scoring it
+                weight = np.float32(union_idf[node["term"]] * (np.float32(1.0) + K1)) * union_boost[node["term"]]
                 score = np.float32(score + weight * (frequency / (frequency + norm)))
             found.append((place, identifier, float(score)))
     found.sort(key=lambda row: -row[2])
     return found[:limit]
-
-
-def _query(part: Part, tokens: Sequence[str], boosts: dict[str, float]) -> tantivy.Query:
-    Query, Occur = tantivy.Query, tantivy.Occur
-    return Query.boolean_query([
-        (Occur.Should, Query.boost_query(Query.term_query(part.schema, "text", t), boosts[t])) for t in tokens])
