@@ -111,7 +111,7 @@ print(json.dumps(report))
 """
 # Filters of about 1% and 10% of the generated articles (their share is printed).
 FILTERS = {"none": {}, "one source (2.5%)": {"sources": ["Source 7"]},
-           "six weeks (about 1%)": {"since": "2015-01-01", "until": "2015-02-14"},
+           "two weeks (about 1%)": {"since": "2015-06-01", "until": "2015-06-14"},
            "eighteen months (about 10%)": {"since": "2015-01-01", "until": "2016-06-30"}}
 QUERIES = ["troop buildup at the border", "the government plans a new tax on oil companies", "oil prices rise",
            "interest rates", "film wins award", "what is the best mobile phone to buy", "people in the city",

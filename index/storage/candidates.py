@@ -106,8 +106,12 @@ class Candidates:
     def filtered_paragraph_ids(self, where: ArticleFilter) -> np.ndarray:
         """Ids of the paragraphs whose article passes the filter."""
         condition, params = filter_sql(where)
+        # Articles first, then their paragraphs through the (article_id, ...) index: left to
+        # itself SQLite walks every paragraph and looks up its article (at 1M paragraphs
+        # 160-240 ms for a filter, against 10-80 ms this way: docs/benchmarks.md).
         rows = self.db.execute(
-            f"SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE {condition}", params)
+            f"SELECT p.id FROM paragraphs p WHERE p.article_id IN (SELECT a.id FROM articles a WHERE {condition})",
+            params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def _bm25(self, terms: Sequence[str], columns: str, joins: str, table: str, limit: int,
