@@ -11,12 +11,13 @@ are the union's.
 
 Each folder first finds its candidates with block-max WAND, each word's weight
 boosted by the union's idf over its own (so its best documents are the union's best
-among its documents, but for avgdl); each candidate's f and dl are then read from
-tantivy's explanation of its score and the union's score computed as tantivy computes
-it, in 32-bit floats."""
+among its documents, but for avgdl); the best candidates over all folders, with a
+margin, then have their f and dl read from tantivy's explanation of their score and
+the union's score computed as tantivy computes it, in 32-bit floats."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,12 +27,15 @@ from .keywords import KeywordFilter, Part, idf_boost, term_numbers
 
 K1 = np.float32(1.2)  # tantivy's BM25 constants
 B = np.float32(0.75)
-MARGIN = 10  # candidates asked of each folder beyond the limit, for the avgdl difference
+MARGIN = 16  # candidates scored beyond the limit, for the folders' different average lengths
 
 
 def idf(documents: int, holding: int) -> np.float32:
+    """tantivy's IDF, in its 32-bit steps; the logarithm correctly rounded, as the C
+    library's logf that tantivy calls gives it (numpy's own float32 log can be one unit
+    in the last place off)."""
     ratio = (np.float32(documents - holding) + np.float32(0.5)) / (np.float32(holding) + np.float32(0.5))
-    return np.float32(np.log(np.float32(1.0) + ratio))
+    return np.float32(math.log(float(np.float32(1.0) + ratio)))
 
 
 def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[KeywordFilter],
@@ -49,7 +53,7 @@ def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[Keyword
     holding = {t: sum(part.searcher.doc_freq("text", t) for part in parts) for t in distinct}
     union_idf = {t: idf(documents, holding[t]) for t in distinct}
     union_boost = {t: np.float32(idf_boost(documents, holding[t])) for t in distinct}
-    found: list[tuple[int, int, float]] = []
+    candidates = []
     for place, (part, (own_documents, _)) in enumerate(zip(parts, totals)):
         if own_documents == 0:
             continue
@@ -58,15 +62,20 @@ def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[Keyword
             own = part.searcher.doc_freq("text", t)
             boosts[t] = float(union_idf[t] * union_boost[t] / idf(own_documents, own)) if own else 1.0
         query = part.query(tokens, boosts)
-        for identifier, _, address in part.best(query, filters[place], limit + MARGIN):
-            explained = term_numbers(query.explain(part.searcher, address).to_json())
-            score = np.float32(0.0)
-            for node in explained:
-                frequency = np.float32(node["freq"])
-                norm = K1 * (np.float32(1.0) - B + B * np.float32(node["dl"]) / average)
-                # tantivy folds the boost into the term's weight before scoring it
-                weight = np.float32(union_idf[node["term"]] * (np.float32(1.0) + K1)) * union_boost[node["term"]]
-                score = np.float32(score + weight * (frequency / (frequency + norm)))
-            found.append((place, identifier, float(score)))
+        candidates += [(score, place, identifier, address, query)
+                       for identifier, score, address in part.best(query, filters[place], limit + MARGIN)]
+    # The folders' scores differ from the union's only by their average lengths: the
+    # best of them, with a margin, are scored exactly.
+    candidates.sort(key=lambda row: -row[0])
+    found: list[tuple[int, int, float]] = []
+    for _, place, identifier, address, query in candidates[:limit + MARGIN]:
+        score = np.float32(0.0)
+        for node in term_numbers(query.explain(parts[place].searcher, address).to_json()):
+            frequency = np.float32(node["freq"])
+            norm = K1 * (np.float32(1.0) - B + B * np.float32(node["dl"]) / average)
+            # tantivy folds the boost into the term's weight before scoring it
+            weight = np.float32(union_idf[node["term"]] * (np.float32(1.0) + K1)) * union_boost[node["term"]]
+            score = np.float32(score + weight * (frequency / (frequency + norm)))
+        found.append((place, identifier, float(score)))
     found.sort(key=lambda row: -row[2])
     return found[:limit]
