@@ -6,7 +6,8 @@ Cold: `newssearch query` in a new process each time (import, open, load, search,
 print), wall time and peak RSS of the child (os.wait4), median over --runs, for the
 hybrid (default), semantic and keyword modes and for `--help`. Warm: the same
 queries through the library on one open Archive (model loaded), p50/p95 over --warm
-searches. Build the index first, e.g. `newssearch index ../shared/data/bbc/raw
+searches. Keyword index: what importing tantivy and opening the index's keyword index
+(and checking it is current) cost in a fresh process, median over --runs. Build the index first, e.g. `newssearch index ../shared/data/bbc/raw
 --index DIR`. Prints one JSON object.
 """
 
@@ -82,6 +83,28 @@ def warm(index: Path, searches: int) -> dict[str, float]:
             "query_embedding_mean_cpu_ms": round(1000 * embed_cpu, 2), "searches": searches}
 
 
+KEYWORD_OPEN = """
+import json, sys, time
+started = time.perf_counter()
+import tantivy
+imported = time.perf_counter()
+from newssearch import Archive
+archive = Archive.open(sys.argv[1])
+opened = time.perf_counter()
+current = archive.keywords is not None
+print(json.dumps({"import_ms": 1000 * (imported - started), "open_ms": 1000 * (time.perf_counter() - opened),
+                  "current": current}))
+"""
+
+
+def keyword_index_cost(index: Path, runs: int) -> dict:
+    found = [json.loads(subprocess.run([sys.executable, "-c", KEYWORD_OPEN, str(index)], capture_output=True,
+                                       text=True, check=True).stdout) for _ in range(runs)]
+    return {"import_tantivy_ms": round(statistics.median(f["import_ms"] for f in found), 1),
+            "open_keyword_index_ms": round(statistics.median(f["open_ms"] for f in found), 1),
+            "current": all(f["current"] for f in found)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, required=True)
@@ -96,6 +119,7 @@ def main() -> None:
         counts = archive.store.counts()
     print(json.dumps({"index": str(args.index), "paragraphs": counts["paragraphs"], "articles": counts["articles"],
                       "cold": cold(command, args.index, args.runs), "warm": warm(args.index, args.warm),
+                      "keyword_index": keyword_index_cost(args.index, args.runs),
                       "cpus": os.cpu_count(), "cpu": cpu_description()}))
 
 
