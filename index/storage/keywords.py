@@ -248,6 +248,7 @@ class KeywordIndex:
         """Rewrite the documents of every article noted as changed (every article with
         `rebuild`, or when the record is missing or of another version), commit, and
         record what the index holds. Returns the number of articles rewritten."""
+        self.reload()  # another process may have written it since this one was opened
         recorded = store.settings().get(SETTING) or {}
         # The index changes only here, and records its counts each time: other counts
         # mean it was lost, damaged, or written without being recorded (a crash).
