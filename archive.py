@@ -458,8 +458,20 @@ class Archive(Reading):
             "dimension": settings.get("dimension"),
             "normalized": settings.get("normalized"),
             "created_at": settings.get("created_at"),
+            "keyword_index": self.keyword_index_state(),
             "size_bytes": size,
         }
+
+    def keyword_index_state(self) -> str:
+        """"current", "behind (N articles to rewrite)", "out of date" or "missing"; changes nothing."""
+        try:
+            keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)
+        except KeywordIndexError:
+            return "missing"
+        if keywords.current(self.store):
+            return "current"
+        pending = self.store.db.execute("SELECT count(*) FROM keyword_pending").fetchone()[0]
+        return f"behind ({pending:,} articles to rewrite)" if pending else "out of date"
 
     # checking -----------------------------------------------------------------------------
     def check(self, repair: bool = False) -> dict[str, Any]:

@@ -104,6 +104,7 @@ class Archives(Reading):
             "sources": len(sources),
             "first_date": min(firsts) if firsts else None,
             "last_date": max(lasts) if lasts else None,
+            "keyword_index": ", ".join(s["keyword_index"] for s in each),
         }
 
     def close(self) -> None:

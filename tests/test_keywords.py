@@ -149,3 +149,13 @@ def test_keyword_index_open_without_create_refuses_a_missing_folder(tmp_path):
 
     with pytest.raises(KeywordIndexError):
         KeywordIndex.open(tmp_path / "none")
+
+
+def test_stats_say_whether_the_keyword_index_is_current(corpus, isolated):
+    with indexed(corpus, isolated) as archive:
+        assert archive.stats()["keyword_index"] == "current"
+        archive.store.db.execute("UPDATE articles SET source = 'Other' WHERE source = 'Example Wire'")
+        assert archive.stats()["keyword_index"] == "behind (2 articles to rewrite)"
+    shutil.rmtree(isolated / FOLDER)
+    with Archive.open(isolated) as archive:
+        assert archive.stats()["keyword_index"] == "missing"

@@ -84,6 +84,16 @@ def test_a_read_only_index_answers_queries_and_checks(shared_folder):
     assert snapshot(index) == before
 
 
+def test_a_read_only_index_without_its_keyword_index_searches_fts5(shared_folder):
+    index = shared_folder / "index"
+    shutil.rmtree(index / "keywords")
+    before = snapshot(index)
+    result = as_nobody("query", "troops near the border", "--index", str(index), "--json", "--mode", "keyword")
+    assert result.returncode == 0, result.stderr
+    assert "Russia masses troops near Ukraine" in result.stdout
+    assert snapshot(index) == before and not (index / "keywords").exists()
+
+
 def test_writing_to_a_read_only_index_is_one_line_and_changes_nothing(shared_folder):
     index = shared_folder / "index"
     (shared_folder / "corpus" / "new.txt").write_text("New\n\nA new story about the harvest.", encoding="utf-8")
