@@ -21,6 +21,7 @@ from ..index.storage.rows import StoredArticle
 from ..index.storage.store import Store
 from ..index.storage.vectors import VectorIndex
 from .feedback import FEEDBACK_ARTICLES, coverage_factor, expanded_query, is_short, query_words
+from .filtered import Filtered
 from .filters import Filter
 from .recency import preferring_recent
 from . import ties
@@ -204,7 +205,7 @@ class Searcher:
             side = _background().submit(self._side_lists, query, depth, where, article_lists, vector_ready,
                                         article_vectors)
         try:
-            allowed = self.store.filtered_paragraph_ids(where) if where.active else None
+            allowed = Filtered(self.store, where, len(self.article_vectors)) if where.active else None
             dense = None
             by_name: dict[str, list[tuple[int, float]]] = {}
             if mode != "keyword":
@@ -225,7 +226,7 @@ class Searcher:
             by_name.update(more)
             articles = [by_name[name] for name in article_lists]
         lists = self._retrieve(query, mode, depth, where, allowed, query_vector, dense, keyword)
-        total = len(allowed) if allowed is not None else len(self.vectors)
+        total = allowed.bound(len(self.vectors)) if allowed is not None else len(self.vectors)
         # A filter, or one article with many matching paragraphs, can leave fewer than
         # k articles in a list cut at `depth`: look deeper.
         while depth < total and not all(len(r.articles()) >= k or len(r.paragraphs) < depth for r in lists):
@@ -246,7 +247,7 @@ class Searcher:
 
     def _second_pass(self, query_vector: np.ndarray, lists: list[_Ranked], articles: list[list[tuple[int, float]]],
                      names: tuple[str, ...], fusion: str, depth: int, where: Filter,
-                     allowed: np.ndarray | None) -> tuple[list[_Ranked], list[list[tuple[int, float]]]]:
+                     allowed: Filtered | None) -> tuple[list[_Ranked], list[list[tuple[int, float]]]]:
         """The dense lists searched again with the query moved toward its best articles."""
         _, scores = fuse([r.paragraphs for r in lists], articles, fusion)
         candidates = list({a for ranked in lists for a in ranked.articles()})
@@ -286,12 +287,17 @@ class Searcher:
         store = self.keyword_store
         return _Ranked(ties.top(lambda n: keyword_search(store, query, n, where), depth, store.paragraph_order))
 
-    def _dense_paragraphs(self, query_vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> _Ranked:
-        dense = ties.top(lambda n: self.vectors.search(query_vector, n, allowed), depth, self.store.paragraph_order)
+    def _dense_paragraphs(self, query_vector: np.ndarray, depth: int, allowed: Filtered | None) -> _Ranked:
+        def fetch(n: int) -> list[tuple[int, float]]:
+            if allowed is None:
+                return self.vectors.search(query_vector, n)
+            return allowed.search(self.vectors, query_vector, n)
+
+        dense = ties.top(fetch, depth, self.store.paragraph_order)
         owners = self.store.paragraph_article_ids([pid for pid, _ in dense])
         return _Ranked([(pid, owners[pid], score) for pid, score in dense if pid in owners])
 
-    def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: np.ndarray | None,
+    def _retrieve(self, query: str, mode: str, depth: int, where: Filter, allowed: Filtered | None,
                   query_vector: np.ndarray | None, dense: _Ranked | None = None,
                   keyword: _Ranked | None = None) -> list[_Ranked]:
         """The mode's paragraph lists cut at `depth`: dense, then keyword (each one given

@@ -89,7 +89,8 @@ class ExactBackend:
     def remove(self, ids: np.ndarray) -> int:
         return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None,
+               share: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         if allowed is None:
             return self.index.search(query, k)
         selector, _keep = id_selector(allowed)
@@ -164,14 +165,20 @@ class IvfBackend:
     def remove(self, ids: np.ndarray) -> int:
         return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None,
+               share: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """`share`: the caller filters the hits itself, for a filter letting this share of
+        the vectors through: probe as many lists as a search with that filter would."""
         params = faiss.SearchParametersIVF()
         available = len(self)
+        wanted = min(k, available)
         if allowed is not None:
             selector, _keep = id_selector(allowed)  # both must outlive the search
             params.sel = selector
             available = len(allowed)
-        wanted = min(k, available)
+            wanted = min(k, available)
+        elif share is not None:
+            available = max(1, math.ceil(len(self) * share))
         # A filter allowing a share s of the vectors probes nprobe / s lists, to meet
         # as many allowed vectors as an unfiltered search meets vectors.
         probes = min(self.lists, math.ceil(self.index.nprobe * len(self) / max(available, 1)))

@@ -114,6 +114,12 @@ class Candidates:
             params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
+    def paragraph_ids_of(self, article_ids: Sequence[int]) -> np.ndarray:
+        """Ids of the articles' paragraphs (through the (article_id, ...) index)."""
+        found = [row[0] for chunk, marks in batches(article_ids)
+                 for row in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
+        return np.asarray(found, dtype=np.int64)
+
     def _bm25(self, terms: Sequence[str], columns: str, joins: str, table: str, limit: int,
               where: ArticleFilter) -> list[tuple]:
         """Rows of `columns` for the FTS5 `table` (joined to the articles as `a`) matching

@@ -78,6 +78,11 @@ class UnionStore:
     def filtered_paragraph_ids(self, where: ArticleFilter) -> np.ndarray:
         return np.concatenate([self._ids(p, s.filtered_paragraph_ids(where)) for p, s in enumerate(self.stores)])
 
+    def paragraph_ids_of(self, article_ids: Sequence[int]) -> np.ndarray:
+        found = [self._ids(place, self.stores[place].paragraph_ids_of(local))
+                 for place, local in self._by_place(article_ids).items()]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
     def paragraph_article_ids(self, paragraph_ids: Sequence[int]) -> dict[int, int]:
         return self._keyed(paragraph_ids, Store.paragraph_article_ids, union_id)
 
@@ -194,7 +199,8 @@ class UnionVectors:
     def __len__(self) -> int:
         return sum(len(index) for index in self.indexes)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               share: float | None = None) -> list[tuple[int, float]]:
         found: list[tuple[int, float]] = []
         for place, index in enumerate(self.indexes):
             own = None
@@ -202,6 +208,6 @@ class UnionVectors:
                 own = allowed[(allowed >> SHIFT) == place] & LOCAL
                 if not len(own):
                     continue
-            found += [(union_id(place, i), score) for i, score in index.search(query, k, own)]
+            found += [(union_id(place, i), score) for i, score in index.search(query, k, own, share)]
         # Best first (the searcher orders equal scores itself: search/ties.py).
         return sorted(found, key=lambda hit: -hit[1])[:k]

@@ -153,9 +153,12 @@ class VectorIndex:
         self._writable()
         return self._backend.remove(ids)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               share: float | None = None) -> list[tuple[int, float]]:
         """Up to k (id, score) pairs, best first; with `allowed`, only among those ids
-        (the filter is applied inside the search, so k results come back when k exist)."""
+        (the filter is applied inside the search, so k results come back when k exist).
+        `share`: the caller filters the hits itself, for a filter letting about this share
+        of the vectors through (an approximate index searches as deep as that filter needs)."""
         k = min(k, len(self))
         if k <= 0:
             return []
@@ -170,7 +173,7 @@ class VectorIndex:
         # (measured 0.6 ms on one thread, 24 ms on two, for 10,000 vectors).
         faiss.omp_set_num_threads(1)
         try:
-            scores, ids = self._backend.search(query, k, allowed)
+            scores, ids = self._backend.search(query, k, allowed, share)
         finally:
             faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]

@@ -1,0 +1,62 @@
+"""What a filter lets the paragraph vector search see.
+
+A narrow filter gives FAISS the list of paragraph ids it allows (searched inside the
+index, so k hits come back when k exist). A wide one would need a long list: at 1M
+paragraphs a filter of 10% allows some 100,000, and listing them from SQLite costs
+more than the search (docs/benchmarks.md). For a wide filter the search asks instead
+for enough unfiltered hits, as deep as the filter needs, and keeps those whose article
+passes: the same hits, as the hits a filtered search finds in the lists it probes are
+the best allowed ones among them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .filters import Filter
+
+WIDE = 0.05  # share of the articles from which a filter is searched without a list of paragraph ids
+SLACK = 1.5  # hits asked for beyond what the filter's share says should pass
+
+
+class Filtered:
+    """The articles a filter lets through, and the dense search within it."""
+
+    def __init__(self, store: Any, where: Filter, articles_total: int):
+        self.store = store
+        self.articles = store.filtered_article_ids(where)
+        self.share = len(self.articles) / max(articles_total, 1)
+        self._paragraphs: np.ndarray | None = None
+        self._wanted: set[int] | None = None
+
+    @property
+    def wide(self) -> bool:
+        return self.share >= WIDE and self.share > 0
+
+    def paragraph_ids(self) -> np.ndarray:
+        if self._paragraphs is None:
+            self._paragraphs = self.store.paragraph_ids_of(self.articles.tolist())
+        return self._paragraphs
+
+    def bound(self, vectors: int) -> int:
+        """At most how many paragraphs pass (exact once listed)."""
+        return len(self._paragraphs) if self._paragraphs is not None else vectors
+
+    def search(self, vectors: Any, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k best (paragraph id, score) within the filter."""
+        if not len(self.articles):
+            return []
+        if not self.wide:
+            return vectors.search(query, k, self.paragraph_ids())
+        if self._wanted is None:
+            self._wanted = set(self.articles.tolist())
+        ask = math.ceil(k / self.share * SLACK) + 32
+        while True:
+            hits = vectors.search(query, ask, share=self.share)
+            owners = self.store.paragraph_article_ids([pid for pid, _ in hits])
+            kept = [(pid, score) for pid, score in hits if owners.get(pid) in self._wanted]
+            if len(kept) >= k or len(hits) < ask:
+                return kept[:k]
+            ask *= 4
