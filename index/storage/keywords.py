@@ -42,7 +42,7 @@ FOLDER = "keywords"
 SETTING = "keyword_index"
 VERSION = 1  # of the schema and analyzer below; a record of another version is rebuilt
 ANALYZER = "news"
-WRITER_HEAP = 200_000_000  # bytes tantivy buffers before writing a segment
+WRITER_HEAP = 16_000_000  # bytes tantivy buffers before writing a segment: memory an index run holds for it
 # tantivy counts a deleted document in its BM25 statistics until a merge drops it, so
 # an index that was updated ranks a little differently from one built afresh. After
 # an update the index is rebuilt when it is small (a rebuilt index then ranks exactly
