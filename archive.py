@@ -284,6 +284,8 @@ class Archive(Reading):
         return self._keywords
 
     def _open_keywords(self, may_write: bool) -> KeywordIndex | None:
+        if not may_write and self.store.keyword_changes_pending():  # a writer is at work: FTS5 meanwhile
+            return None
         keywords: KeywordIndex | None = None
         try:
             keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)

@@ -11,6 +11,7 @@ the best allowed ones among them."""
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -22,14 +23,28 @@ SLACK = 1.5  # hits asked for beyond what the filter's share says should pass
 
 
 class Filtered:
-    """The articles a filter lets through, and the dense search within it."""
+    """The articles a filter lets through (listed once, by whichever search thread
+    first needs them), and the dense search within it."""
 
     def __init__(self, store: Any, where: Filter, articles_total: int):
         self.store = store
-        self.articles = store.filtered_article_ids(where)
-        self.share = len(self.articles) / max(articles_total, 1)
+        self.where = where
+        self.articles_total = articles_total
+        self._lock = threading.Lock()
+        self._articles: np.ndarray | None = None
         self._paragraphs: np.ndarray | None = None
         self._wanted: set[int] | None = None
+
+    @property
+    def articles(self) -> np.ndarray:
+        with self._lock:
+            if self._articles is None:
+                self._articles = self.store.filtered_article_ids(self.where)
+            return self._articles
+
+    @property
+    def share(self) -> float:
+        return len(self.articles) / max(self.articles_total, 1)
 
     @property
     def wide(self) -> bool:

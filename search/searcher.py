@@ -198,14 +198,14 @@ class Searcher:
         side: Future[_SideLists] | None = None
         vector_ready: Future[np.ndarray] = Future()
         article_vectors = threading.Lock()  # taken by the thread that searches the article vectors
+        allowed = Filtered(self.store, where, len(self.article_vectors)) if where.active else None
         if mode == "hybrid" and alone:
             # The keyword lists need no query vector: SQLite ranks them on the other core
             # (it releases the GIL) while this thread embeds the query. The article
             # vectors are searched by whichever thread is free first.
-            side = _background().submit(self._side_lists, query, depth, where, article_lists, vector_ready,
-                                        article_vectors)
+            side = _background().submit(self._side_lists, query, depth, where, allowed, article_lists,
+                                        vector_ready, article_vectors)
         try:
-            allowed = Filtered(self.store, where, len(self.article_vectors)) if where.active else None
             dense = None
             by_name: dict[str, list[tuple[int, float]]] = {}
             if mode != "keyword":
@@ -214,7 +214,7 @@ class Searcher:
                 vector_ready.set_result(query_vector)
                 dense = self._dense_paragraphs(query_vector, depth, allowed)
                 if mode == "hybrid" and article_vectors.acquire(blocking=False):
-                    by_name = self._article_vector_lists(query_vector, where, article_lists, self.store)
+                    by_name = self._article_vector_lists(query_vector, allowed, article_lists, self.store)
         finally:
             vector_ready.cancel()  # unless set: the other thread stops waiting for it
             if side is not None:
@@ -222,7 +222,7 @@ class Searcher:
         keyword, articles = None, []
         if mode == "hybrid":
             keyword, more = side.result() if side is not None else self._side_lists(
-                query, depth, where, article_lists, vector_ready, article_vectors)
+                query, depth, where, allowed, article_lists, vector_ready, article_vectors)
             by_name.update(more)
             articles = [by_name[name] for name in article_lists]
         lists = self._retrieve(query, mode, depth, where, allowed, query_vector, dense, keyword)
@@ -235,7 +235,7 @@ class Searcher:
         short = mode == "hybrid" and is_short(query)
         if short and (FEEDBACK if feedback is None else feedback):
             lists, articles = self._second_pass(query_vector, lists, articles, article_lists, fusion, depth,
-                                                where, allowed)
+                                                allowed)
         covered = short and (COVERAGE if coverage is None else coverage)
         hits = self._fuse(lists, articles, k, fusion, query, mode, covered, group, recent)
         # Grouped, the lists' articles may hold fewer than k stories: look deeper.
@@ -246,7 +246,7 @@ class Searcher:
         return hits
 
     def _second_pass(self, query_vector: np.ndarray, lists: list[_Ranked], articles: list[list[tuple[int, float]]],
-                     names: tuple[str, ...], fusion: str, depth: int, where: Filter,
+                     names: tuple[str, ...], fusion: str, depth: int,
                      allowed: Filtered | None) -> tuple[list[_Ranked], list[list[tuple[int, float]]]]:
         """The dense lists searched again with the query moved toward its best articles."""
         _, scores = fuse([r.paragraphs for r in lists], articles, fusion)
@@ -255,11 +255,11 @@ class Searcher:
         best = sorted(candidates, key=lambda a: (-scores[a], order.get(a, "")))[:FEEDBACK_ARTICLES]
         _, vectors = self.store.article_vectors_of(best)
         moved = expanded_query(query_vector, vectors)
-        by_name = self._article_vector_lists(moved, where, names, self.store)
+        by_name = self._article_vector_lists(moved, allowed, names, self.store)
         articles = [by_name.get(name, old) for name, old in zip(names, articles)]
         return [self._dense_paragraphs(moved, depth, allowed), *lists[1:]], articles
 
-    def _side_lists(self, query: str, depth: int, where: Filter, names: tuple[str, ...],
+    def _side_lists(self, query: str, depth: int, where: Filter, allowed: Filtered | None, names: tuple[str, ...],
                     query_vector: Future[np.ndarray], article_vectors: threading.Lock) -> _SideLists:
         """Hybrid mode's keyword lists (paragraphs; whole articles, by name), and the
         article vector lists unless the other thread took them, on the keyword connection."""
@@ -270,17 +270,17 @@ class Searcher:
             articles["keyword"] = ties.top(lambda n: article_keyword_search(store, query, n, where), NORMALISE_OVER,
                                            store.article_order)
         if article_vectors.acquire(blocking=False):
-            articles.update(self._article_vector_lists(query_vector.result(), where, names, store))
+            articles.update(self._article_vector_lists(query_vector.result(), allowed, names, store))
         return _SideLists(paragraphs, articles)
 
-    def _article_vector_lists(self, query_vector: np.ndarray, where: Filter, names: tuple[str, ...],
+    def _article_vector_lists(self, query_vector: np.ndarray, allowed: Filtered | None, names: tuple[str, ...],
                               store: Store) -> dict[str, list[tuple[int, float]]]:
         """The whole-article vector lists by name (each article's mean vector; its lead):
         (article id, score), best first, within the filter."""
         indexes = {"dense": self.article_vectors, "lead": self.lead_vectors}
         wanted = [name for name in names if name in indexes]
-        allowed = store.filtered_article_ids(where) if where.active and wanted else None
-        return {name: ties.top(lambda n, index=indexes[name]: index.search(query_vector, n, allowed),
+        ids = allowed.articles if allowed is not None and wanted else None
+        return {name: ties.top(lambda n, index=indexes[name]: index.search(query_vector, n, ids),
                                NORMALISE_OVER, store.article_order) for name in wanted}
 
     def _keyword_paragraphs(self, query: str, depth: int, where: Filter) -> _Ranked:

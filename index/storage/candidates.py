@@ -5,7 +5,7 @@ of its own. Filter values are always SQL parameters, never SQL text."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -62,6 +62,7 @@ class Candidates:
     db: sqlite_utils.Database
     path: Path
     keywords: KeywordIndex | None = None  # set by the archive when its keyword index is current
+    generation: Callable[[], int]  # Store's
 
     def keyword_changes_pending(self) -> bool:
         """Whether some article's keyword index documents are out of date (keywords.py)."""
@@ -87,9 +88,8 @@ class Candidates:
     def _distinct_values(self, column: str) -> list[tuple[str, str]]:
         """(value, value with ASCII letters lower-cased) of each distinct non-null value
         of an articles column, read once per data generation."""
-        generation = self.db.execute("SELECT value FROM settings WHERE key = 'data_generation'").fetchone()
         cache: dict = self.__dict__.setdefault("_distinct_cache", {})
-        key = (column, generation[0] if generation else None)
+        key = (column, self.generation())
         if key not in cache:
             if len(cache) > 8:
                 cache.clear()

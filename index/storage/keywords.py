@@ -270,7 +270,7 @@ class KeywordIndex:
         if rebuild:
             paragraph_writer.delete_all_documents()
             article_writer.delete_all_documents()
-        for chunk in _chunks(changed, 500):
+        for chunk, _ in batches(changed):
             done += len(chunk)
             if not rebuild:
                 for article_id in chunk:
@@ -317,17 +317,6 @@ class KeywordIndex:
 def remove_folder(folder: Path) -> None:
     """Delete a keyword index folder that cannot be opened (it is rebuilt from SQLite)."""
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    for identifier in ids:
-        chunk.append(identifier)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _fields(date: str | None, source: str | None, place: str | None) -> dict[str, Any]:
