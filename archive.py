@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import os
 import sqlite3
@@ -338,8 +339,13 @@ class Archive(Reading):
         """The paragraph vectors' FAISS index, loaded from its file, or rebuilt from
         SQLite when the file is missing or does not match the committed data."""
         if self._vectors is None:
-            self._vectors = self._vector_file(PARAGRAPH_FILE)
+            self._vectors = self._exact_from_store(self._vector_file(PARAGRAPH_FILE))
         return self._vectors
+
+    def _exact_from_store(self, vectors: VectorIndex) -> VectorIndex:
+        """A compressed index re-scores its candidates with the vectors SQLite holds."""
+        vectors.exact_vectors = functools.partial(self.store.paragraph_vectors_of, dimension=vectors.dimension)
+        return vectors
 
     @property
     def article_vectors(self) -> VectorIndex:
@@ -390,7 +396,7 @@ class Archive(Reading):
                                   pipelined=ray is not None)
                 report = indexer.run(paths)
                 if self.vectors.needs_rebuild():  # outgrew its IVF lists, or shrank below the switch point
-                    self._vectors = PARAGRAPH_FILE.build(self.store)
+                    self._vectors = self._exact_from_store(PARAGRAPH_FILE.build(self.store))
             except (sqlite3.DatabaseError, OSError) as error:
                 raise IndexWriteError(f"cannot write to the index at {self.directory} ({error}); the batch in "
                                       "progress was rolled back and everything committed before it is kept") from None

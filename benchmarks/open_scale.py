@@ -1,7 +1,7 @@
 """What opening a large archive costs a cold query: the whole `Archive`, not only the
 FAISS file (benchmarks/scale.py measures that).
 
-    python benchmarks/open_scale.py --articles 25000 --paragraphs 20 [--work DIR] [--keep] [--keyword]
+    python benchmarks/open_scale.py --articles 25000 --paragraphs 20 [--work DIR] [--keep] [--keyword [--compress]]
 
 Builds an archive of --articles articles of --paragraphs paragraphs each, made of real
 BBC paragraphs drawn at random (so keyword search meets real text) and embedded by a
@@ -78,12 +78,16 @@ print(json.dumps({"steps_ms": steps, "total_ms": round(1000 * (time.perf_counter
 
 KEYWORD = HASH_MODEL + """
 import statistics, sys, time
+from pathlib import Path
 from newssearch import Archive
 
 index, queries, engine, rounds, filters = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
 archive = Archive.open(index)
 if engine == "fts5":  # as before the keyword index: SQLite's FTS5 tables
     archive._open_keywords = lambda may_write: None
+if sys.argv[6]:  # another paragraph vector file for the same paragraphs (--compress)
+    from newssearch.index.storage.vectors import VectorIndex
+    archive._vectors = archive._exact_from_store(VectorIndex.load(Path(sys.argv[6])))
 searcher = archive.searcher()
 assert (archive.keywords is None) == (engine == "fts5"), archive.notices
 vectors = {}
@@ -99,7 +103,7 @@ def timed(query, where):
 
 from newssearch.search.filters import Filter
 where_of = {json.dumps(w): Filter.parse(w.get("since"), w.get("until"), w.get("sources"), None) for w in filters.values()}
-report = {"engine": engine, "filters": {}}
+report = {"engine": engine, "vectors": archive.vectors.kind, "filters": {}}
 for name, where in filters.items():
     first = {query: round(timed(query, where), 1) for query in queries}  # this process's first search of each
     warm = sorted(timed(query, where) for _ in range(rounds) for query in queries)
@@ -116,6 +120,23 @@ FILTERS = {"none": {}, "one source (2.5%)": {"sources": ["Source 7"]},
 QUERIES = ["troop buildup at the border", "the government plans a new tax on oil companies", "oil prices rise",
            "interest rates", "film wins award", "what is the best mobile phone to buy", "people in the city",
            "chancellor budget", "the football club sacked its manager", "a new record for the company"]
+
+COMPRESSED = """
+import json, resource, sys, time
+from pathlib import Path
+from newssearch.index.storage import vectors as vector_module
+from newssearch.index.storage.store import Store
+from newssearch.index.storage.vector_files import PARAGRAPH_FILE
+
+vector_module.COMPRESS_POINT = 0  # whatever the size: IVF-PQ
+store = Store(Path(sys.argv[1]) / "newssearch.db", readonly=True)
+started = time.perf_counter()
+index = PARAGRAPH_FILE.build(store)
+built = time.perf_counter() - started
+index.save(Path(sys.argv[2]))
+print(json.dumps({"kind": index.kind, "build_s": round(built, 1), "file_bytes": Path(sys.argv[2]).stat().st_size,
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+"""
 
 BUILD = HASH_MODEL + """
 import sys, time
@@ -189,6 +210,10 @@ def main() -> None:
                              "(tantivy) and from FTS5, unfiltered and filtered (fresh process each; first search "
                              "of each query, then warm)")
     parser.add_argument("--rounds", type=int, default=5, help="warm rounds over the queries (--keyword)")
+    parser.add_argument("--engines", default="tantivy,fts5", help="keyword engines to time (--keyword)")
+    parser.add_argument("--compress", action="store_true",
+                        help="search a compressed (IVF-PQ) paragraph vector file, built from SQLite once into --work "
+                             "(--keyword): candidates re-scored with the vectors SQLite holds")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="newssearch-open-scale-"))
@@ -204,8 +229,14 @@ def main() -> None:
         result["cold_opens"] = [run(OPEN, str(index)) for _ in range(args.runs)]
         if args.keyword:
             result["filter_shares"] = shares(index, FILTERS)
+            vectors = ""
+            if args.compress:
+                vectors = str(work / "vectors-ivf-pq.faiss")
+                if not Path(vectors).exists():
+                    result["compressed_build"] = run(COMPRESSED, str(index), vectors)
             result["keyword"] = [run(KEYWORD, str(index), json.dumps(QUERIES), engine, str(args.rounds),
-                                     json.dumps(FILTERS)) for _ in range(args.runs) for engine in ("tantivy", "fts5")]
+                                     json.dumps(FILTERS), vectors)
+                                 for _ in range(args.runs) for engine in args.engines.split(",")]
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,7 +1,8 @@
-"""The vector index at scale: exact against approximate (IVF-SQ8), as `VectorIndex`
-builds, saves, opens (memory-mapped) and searches them.
+"""The vector index at scale: exact against approximate (IVF-SQ8) and compressed
+(IVF-PQ, re-scored exactly), as `VectorIndex` builds, saves, opens (memory-mapped) and
+searches them.
 
-    python benchmarks/scale.py --sizes 1000000,5000000 [--from INDEX_DIR] [--work DIR]
+    python benchmarks/scale.py --sizes 1000000,5000000 [--kinds exact,ivf-sq8,ivf-pq] [--from INDEX_DIR] [--work DIR]
     python benchmarks/scale.py --switch --sizes 12500,25000,50000,100000,200000
 
 Vectors: with --from (an index folder; default /tmp/bbc-idx when it exists) its real
@@ -17,7 +18,9 @@ queries; p50/p95 latency of one query (k=100, what the searcher asks for first),
 unfiltered and with a filter allowing --filter-share of the ids; recall@10 against
 exact search by brute force (numpy, in chunks). --switch instead times exact and
 approximate search at smaller sizes to find where exact search stops being fast
-enough. Prints JSON lines, and a Markdown table at the end.
+enough. The compressed index re-scores its best 4 x k candidates with their exact
+vectors, read here from the mapped vector file (an archive reads them from SQLite:
+`open_scale.py --compress` times that). Prints JSON lines, and a Markdown table at the end.
 """
 
 from __future__ import annotations
@@ -133,6 +136,7 @@ def child_build(args: argparse.Namespace) -> dict:
         count_hint = None  # build() without a count is exact
     else:
         vector_module.SWITCH_POINT = 0
+        vector_module.COMPRESS_POINT = 0 if args.kind == "ivf-pq" else 10**12
         count_hint = count
     started = time.perf_counter()
     batches = ((ids_of(count)[s:s + CHUNK], np.asarray(data[s:s + CHUNK])) for s in range(0, count, CHUNK))
@@ -151,6 +155,9 @@ def child_query(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     index = VectorIndex.load(Path(args.file))
     opened = time.perf_counter() - started
+    if index.kind == "ivf-pq":  # re-scored with exact vectors, here from the mapped vector file
+        data = np.load(args.data, mmap_mode="r")
+        index.exact_vectors = lambda ids: (np.asarray(ids, dtype=np.int64), np.asarray(data[np.asarray(ids) - 1]))
     rss_open = peak_rss_mb()
     out: dict = {"open_ms": round(opened * 1000, 1), "rss_after_open_mb": round(rss_open)}
     for name, subset in (("unfiltered", None), ("filtered", allowed)):
@@ -187,7 +194,8 @@ def scale_run(args: argparse.Namespace, count: int, seeds: np.ndarray | None) ->
         file = work / f"{kind}-{count}.faiss"
         built = run_child("--child", "build", "--kind", kind, "--data", str(data.filename), "--file", str(file))
         limit = args.queries if kind != "exact" else min(args.queries, args.exact_queries)
-        asked = run_child("--child", "query", "--file", str(file), "--query-file", str(work / "queries.npy"),
+        asked = run_child("--child", "query", "--file", str(file), "--data", str(data.filename),
+                          "--query-file", str(work / "queries.npy"),
                           "--allowed", str(work / "allowed.npy"), "--limit", str(limit))
         row = {"vectors": count, "load_average": round(os.getloadavg()[0], 1), **built, **{k: v for k, v in asked.items() if k not in ("unfiltered", "filtered")}}
         for name, ground in (("unfiltered", truth), ("filtered", truth_filtered)):

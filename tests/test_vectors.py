@@ -9,7 +9,7 @@ import pytest
 
 from newssearch import Archive
 from newssearch.index.storage import vectors as vector_module
-from newssearch.index.storage.backends import EXACT, IVF
+from newssearch.index.storage.backends import EXACT, IVF, PQ
 from newssearch.index.storage.vectors import FAISS_NAME, VectorIndex
 
 DIMENSION = 48
@@ -179,3 +179,84 @@ def test_an_archive_rebuild_samples_paragraphs_from_every_period(corpus, monkeyp
         assert 1 <= len(sample) <= 3 and sample.shape[1] == 64
         everything = archive.store.vector_sample(10_000, 64)
         assert len(everything) == len(ids)  # asked for more than there are: every one
+
+
+@pytest.fixture
+def compressed(monkeypatch):
+    """An index past both points (the switch to IVF, the compression to codes), its
+    candidates re-scored with the exact vectors."""
+    monkeypatch.setattr(vector_module, "SWITCH_POINT", 1000)
+    monkeypatch.setattr(vector_module, "COMPRESS_POINT", 2000)
+    index = VectorIndex.build(DIMENSION, batches(), count=COUNT)
+    assert index.kind == PQ
+    index.exact_vectors = exact_vectors_of
+    return index
+
+
+def exact_vectors_of(ids):
+    rows = np.searchsorted(IDS, ids)
+    return IDS[rows], VECTORS[rows]
+
+
+def test_a_compressed_index_rescores_its_candidates_exactly(compressed, exact):
+    assert recall_at_10(compressed, exact) >= 0.95
+    for query in QUERIES[:10]:
+        hits = compressed.search(query, 20)
+        ids = np.array([i for i, _ in hits])
+        assert np.allclose([s for _, s in hits], exact_vectors_of(ids)[1] @ query, atol=1e-6)
+        assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    compressed.exact_vectors = None  # without the exact vectors: its own approximate scores
+    assert len(compressed.search(QUERIES[0], 20)) == 20
+    assert compressed._backend.index.code_size * COUNT < VECTORS.nbytes / 4
+
+
+def test_a_compressed_index_filters_and_removes(compressed, exact):
+    rng = np.random.default_rng(5)
+    for share in (0.3, 0.01):
+        allowed = np.sort(rng.choice(IDS, int(COUNT * share), replace=False))
+        for query in QUERIES[:10]:
+            hits = compressed.search(query, 10, allowed)
+            assert len(hits) == 10 and {i for i, _ in hits} <= set(allowed.tolist())
+        assert recall_at_10(compressed, exact, allowed) >= 0.95
+    gone = IDS[:COUNT // 2]
+    assert compressed.remove(gone) == len(gone) == exact.remove(gone)
+    assert np.array_equal(compressed.ids(), exact.ids())
+    assert not {i for i, _ in compressed.search(QUERIES[0], 50)} & set(gone.tolist())
+
+
+def test_a_compressed_index_saves_loads_and_knows_when_to_rebuild(tmp_path, compressed, monkeypatch):
+    path = tmp_path / FAISS_NAME
+    compressed.save(path)
+    loaded = VectorIndex.load(path)
+    assert loaded.kind == PQ and np.array_equal(loaded.ids(), compressed.ids())
+    loaded.exact_vectors = exact_vectors_of
+    assert loaded.search(QUERIES[0], 10) == compressed.search(QUERIES[0], 10)
+    assert not compressed.needs_rebuild()
+    monkeypatch.setattr(vector_module, "COMPRESS_POINT", 10 * COUNT)  # now too small to compress
+    assert compressed.needs_rebuild()
+    plain = VectorIndex.build(DIMENSION, batches(), count=COUNT)
+    assert plain.kind == IVF and not plain.needs_rebuild()
+    monkeypatch.setattr(vector_module, "COMPRESS_POINT", COUNT // 3)  # an 8-bit index past twice the point
+    assert plain.needs_rebuild()
+    monkeypatch.setattr(vector_module, "COMPRESS_POINT", COUNT // 2)  # past it, not twice: kept
+    assert not plain.needs_rebuild()
+
+
+def test_an_archive_past_the_compression_point_searches_as_an_exact_one(corpus, monkeypatch, tmp_path):
+    with Archive.open(tmp_path / "exact", create=True) as archive:
+        archive.index([corpus])
+        assert archive.vectors.kind == EXACT
+        queries = ["troops near Ukraine", "interest rates", "election results"]
+        truth = [[(h.article.id, h.score) for h in archive.search(q, k=3, mode="semantic")] for q in queries]
+    monkeypatch.setattr(vector_module, "SWITCH_POINT", 8)
+    monkeypatch.setattr(vector_module, "COMPRESS_POINT", 8)
+    with Archive.open(tmp_path / "compressed", create=True) as archive:
+        archive.index([corpus])
+        assert archive.vectors.kind == PQ
+        found = [[(h.article.id, h.score) for h in archive.search(q, k=3, mode="semantic")] for q in queries]
+        assert [[i for i, _ in hits] for hits in found] == [[i for i, _ in hits] for hits in truth]
+        assert np.allclose([s for hits in found for _, s in hits], [s for hits in truth for _, s in hits], atol=1e-6)
+    with Archive.open(tmp_path / "compressed") as archive:
+        assert archive.vectors.kind == PQ and archive.check()["ok"]
+        assert [[h.article.id for h in archive.search(q, k=3, mode="semantic")] for q in queries] == \
+            [[i for i, _ in hits] for hits in truth]

@@ -1,11 +1,13 @@
-"""The two kinds of FAISS index behind `VectorIndex`, with one small interface.
+"""The three kinds of FAISS index behind `VectorIndex`, with one small interface.
 
 `ExactBackend` (every vector compared, float32) is the reference; `IvfBackend`
-(IVF lists of 8-bit scalar-quantised vectors) is what is used past the switch point
-in `vectors.py`, and is tested against the exact one. Both take SQLite row ids as
-FAISS ids and apply filters inside the search with an ID selector. The kind is the
-type of the FAISS index, so it is recorded in the file itself, as are the IVF's
-number of lists and default lists probed.
+(IVF lists of 8-bit scalar-quantised vectors, 384 bytes a MiniLM vector) is what is
+used past the switch point in `vectors.py`, and `PqBackend` (IVF lists of product-
+quantised codes, 48 bytes a vector, whose best candidates `VectorIndex` re-scores with
+the exact vectors from SQLite) past the compression point; both are tested against
+the exact one. All three take SQLite row ids as FAISS ids and apply filters inside
+the search with an ID selector. The kind is the type of the FAISS index, so it is
+recorded in the file itself, as are the IVF's number of lists and default lists probed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 EXACT = "exact"
 IVF = "ivf-sq8"
+PQ = "ivf-pq"
 
 # IVF settings, from `benchmarks/scale.py` (see docs/benchmarks.md, "Vectors at scale").
 LISTS_PER_SQRT = 2  # lists ~ 2 * sqrt(n), rounded to a power of two
@@ -27,6 +30,7 @@ MIN_PROBE = 48  # ... but at least this many
 TRAIN_PER_LIST = 50  # k-means training points per list (FAISS asks for >= 39)
 TRAIN_ITERATIONS = 10
 SEED = 1234
+PQ_BYTES = 48  # bytes of code a vector: sub-vectors of 8 dimensions for MiniLM's 384
 
 
 class Backend(Protocol):
@@ -126,10 +130,8 @@ class IvfBackend:
     def trained(cls, sample: np.ndarray, count: int) -> IvfBackend:
         """An empty IVF index for about `count` vectors, its lists trained on `sample`
         (a spherical k-means: the vectors are unit length, compared by inner product)."""
-        dimension = sample.shape[1]
         lists = min(lists_for(count), max(1, len(sample) // 39))
-        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension, lists,
-                                              faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT, False)
+        index = cls._untrained(sample.shape[1], lists, len(sample))
         index.cp.spherical = True
         index.cp.niter = TRAIN_ITERATIONS
         index.cp.seed = SEED
@@ -137,6 +139,11 @@ class IvfBackend:
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         index.nprobe = probes_for(lists)
         return cls(index)
+
+    @staticmethod
+    def _untrained(dimension: int, lists: int, samples: int) -> faiss.IndexIVF:
+        return faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension, lists,
+                                             faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT, False)
 
     @property
     def lists(self) -> int:
@@ -190,10 +197,30 @@ class IvfBackend:
             probes = min(self.lists, probes * 4)  # too few in the lists probed (a deep search, or a filter)
 
 
+class PqBackend(IvfBackend):
+    """`IndexIVFPQ`: the IVF lists of `IvfBackend`, each vector a code of `PQ_BYTES`
+    bytes (one byte per sub-vector: the nearest of 256 centroids of its residual from
+    the list's centre). Its scores are approximate; `VectorIndex` asks it for more
+    candidates than it needs and re-scores them with the exact vectors."""
+
+    kind = PQ
+
+    @staticmethod
+    def _untrained(dimension: int, lists: int, samples: int) -> faiss.IndexIVF:
+        codes = next(m for m in range(min(PQ_BYTES, dimension), 0, -1) if dimension % m == 0)
+        # 256 centroids a sub-vector want ~39 x 256 training vectors; a tiny sample (tests) gets fewer.
+        bits = int(min(8, max(1, math.log2(max(samples, 2) / 39))))
+        index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dimension), dimension, lists, codes, bits, faiss.METRIC_INNER_PRODUCT)
+        index.pq.cp.seed = SEED
+        return index
+
+
 def backend_for(index: faiss.Index) -> ExactBackend | IvfBackend:
     """The backend for an index read from a file."""
     if isinstance(index, faiss.IndexIDMap2):
         return ExactBackend(index)
+    if isinstance(index, faiss.IndexIVFPQ):
+        return PqBackend(index)
     if isinstance(index, faiss.IndexIVF):
         return IvfBackend(index)
     raise RuntimeError(f"unexpected FAISS index type {type(index).__name__}")

@@ -67,6 +67,13 @@ class SearchReads:
             if rows:
                 yield unpack(rows, dimension)
 
+    def paragraph_vectors_of(self, paragraph_ids: Sequence[int], dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of the paragraphs given that exist, in no set order."""
+        parts = list(self.paragraph_vectors(paragraph_ids, dimension))
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32)
+        return np.concatenate([ids for ids, _ in parts]), np.concatenate([vectors for _, vectors in parts])
+
     def all_article_vectors(self, dimension: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(article ids, vectors) of every article vector, in batches."""
         cursor = self.db.execute("SELECT article_id, vector FROM article_vectors ORDER BY article_id")

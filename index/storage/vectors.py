@@ -2,10 +2,12 @@
 
 It is derived data: SQLite holds every vector, so the file can always be rebuilt.
 `VectorIndex` is the small interface the rest of newssearch uses (add, remove,
-search, save, load, count). Behind it is one of two backends (`backends.py`): exact
-search up to `SWITCH_POINT` vectors, an approximate IVF index beyond. The exact index
-is the reference the approximate one is tested against. The kind is the type of the
-FAISS index in the file, so a file says what it is.
+search, save, load, count). Behind it is one of three backends (`backends.py`): exact
+search up to `SWITCH_POINT` vectors, an approximate IVF index of 8-bit vectors beyond,
+and past `COMPRESS_POINT` an IVF index of 48-byte codes whose best candidates are
+re-scored with the exact vectors (`exact_vectors`, which the archive points at SQLite).
+The exact index is the reference the approximate ones are tested against. The kind is
+the type of the FAISS index in the file, so a file says what it is.
 
 Files are opened memory-mapped (the vectors stay on disk until a search reads them);
 a mapped index cannot be changed, so the first add or remove takes a private copy.
@@ -15,13 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from .backends import EXACT, ExactBackend, IvfBackend, backend_for, lists_for, training_size
+from .backends import EXACT, PQ, ExactBackend, IvfBackend, PqBackend, backend_for, lists_for, training_size
 from .files import sync_directory
 
 FAISS_NAME = "vectors.faiss"
@@ -38,6 +40,18 @@ SWITCH_POINT = 100_000
 # An IVF index is rebuilt (from SQLite) when it holds this many times the vectors
 # its number of lists suits, or fewer than half the switch point.
 REBUILD_GROWTH = 4
+# Past this many vectors the IVF lists hold 48-byte product-quantised codes instead of
+# 384-byte vectors (8x less memory and disk), and the best REFINE x k candidates of a
+# search are re-scored exactly. Measured by `benchmarks/scale.py` (docs/benchmarks.md,
+# "Vectors at scale").
+COMPRESS_POINT = 4_000_000
+REFINE = 4
+
+ExactVectors = Callable[[Sequence[int]], tuple[np.ndarray, np.ndarray]]  # ids -> (ids, vectors)
+
+
+def approximate_kind(count: int) -> type[IvfBackend]:
+    return PqBackend if count > COMPRESS_POINT else IvfBackend
 
 
 class VectorIndex:
@@ -50,6 +64,7 @@ class VectorIndex:
         self._mapped = mapped
         self._auto = True  # become approximate when an add crosses the switch point
         self._expected = 0  # while building: how many vectors are coming
+        self.exact_vectors: ExactVectors | None = None  # re-scores a compressed index's candidates
 
     @classmethod
     def build(cls, dimension: int, batches: Iterable[tuple[np.ndarray, np.ndarray]],
@@ -63,7 +78,7 @@ class VectorIndex:
         index._auto = count is not None
         index._expected = count or 0
         if count is not None and count > SWITCH_POINT and sample is not None and len(sample):
-            index._backend = IvfBackend.trained(sample, count)
+            index._backend = approximate_kind(count).trained(sample, count)
         for ids, vectors in batches:
             index.add(ids, vectors)
         index._expected = 0
@@ -83,7 +98,7 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        """"exact" or "ivf-sq8"."""
+        """One of "exact", "ivf-sq8" and "ivf-pq"."""
         return self._backend.kind
 
     def needs_rebuild(self) -> bool:
@@ -93,7 +108,10 @@ class VectorIndex:
         backend = self._backend
         if backend.kind == EXACT:
             return False
-        return len(self) > REBUILD_GROWTH * backend.sized_for() or len(self) < SWITCH_POINT // 2
+        count = len(self)
+        # Halfway past a point in either direction, so that a size near one does not flip-flop.
+        wrong_kind = count > 2 * COMPRESS_POINT if backend.kind != PQ else count < COMPRESS_POINT // 2
+        return count > REBUILD_GROWTH * backend.sized_for() or count < SWITCH_POINT // 2 or wrong_kind
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
@@ -137,7 +155,8 @@ class VectorIndex:
                 and len(backend) + len(ids) > SWITCH_POINT and self._enough_to_train(len(backend) + len(ids))):
             held_ids, held = backend.contents()
             ids, vectors = np.concatenate([held_ids, ids]), np.concatenate([held, vectors])
-            self._backend = backend = IvfBackend.trained(vectors, max(len(ids), self._expected))
+            expected = max(len(ids), self._expected)
+            self._backend = backend = approximate_kind(expected).trained(vectors, expected)
         backend.add(ids, vectors)
 
     def _enough_to_train(self, held: int) -> bool:
@@ -172,11 +191,21 @@ class VectorIndex:
         # on 2 busy cores waiting for the other thread costs far more than it saves
         # (measured 0.6 ms on one thread, 24 ms on two, for 10,000 vectors).
         faiss.omp_set_num_threads(1)
+        refine = self._backend.kind == PQ and self.exact_vectors is not None
         try:
-            scores, ids = self._backend.search(query, k, allowed, share)
+            scores, ids = self._backend.search(query, k * REFINE if refine else k, allowed, share)
         finally:
             faiss.omp_set_num_threads(threads)
+        if refine:
+            return self._rescored(query[0], ids[0][ids[0] >= 0], k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def _rescored(self, query: np.ndarray, candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k best candidates by their exact vectors' inner product with the query."""
+        found, vectors = self.exact_vectors(candidates.tolist())
+        scores = vectors @ query
+        best = np.lexsort((found, -scores))[:k]  # ties by id, as the exact index orders them
+        return [(int(found[i]), float(scores[i])) for i in best]
 
     def _writable(self) -> None:
         """A mapped index is read-only (FAISS aborts the process on a write): copy it
