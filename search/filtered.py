@@ -65,13 +65,17 @@ class Filtered:
             return []
         if not self.wide:
             return vectors.search(query, k, self.paragraph_ids())
-        if self._wanted is None:
-            self._wanted = set(self.articles.tolist())
         ask = math.ceil(k / self.share * SLACK) + 32
         while True:
-            hits = vectors.search(query, ask, share=self.share)
-            owners = self.store.paragraph_article_ids([pid for pid, _ in hits])
-            kept = [(pid, score) for pid, score in hits if owners.get(pid) in self._wanted]
-            if len(kept) >= k or len(hits) < ask:
+            kept = vectors.search(query, ask, share=self.share, keep=self._passes)
+            if len(kept) >= k or ask >= len(vectors):
                 return kept[:k]
             ask *= 4
+
+    def _passes(self, paragraph_ids: np.ndarray) -> np.ndarray:
+        """Which paragraphs belong to an article the filter lets through."""
+        if self._wanted is None:
+            self._wanted = set(self.articles.tolist())
+        owners = self.store.paragraph_article_ids(paragraph_ids.tolist())
+        return np.fromiter((owners.get(int(pid)) in self._wanted for pid in paragraph_ids), dtype=bool,
+                           count=len(paragraph_ids))

@@ -59,3 +59,32 @@ def test_an_approximate_index_finds_the_same_hits_for_a_wide_filter(monkeypatch)
     for query in QUERIES[:20]:
         for k in (10, 100):
             assert wide.search(index, query, k) == index.search(query, k, allowed)
+
+
+def test_a_compressed_index_re_scores_only_the_hits_a_wide_filter_keeps(monkeypatch):
+    from test_vectors import VECTORS, exact_vectors_of
+
+    monkeypatch.setattr(vector_module, "SWITCH_POINT", 1000)
+    monkeypatch.setattr(vector_module, "COMPRESS_POINT", 2000)
+    index = VectorIndex.build(DIMENSION, batches(), count=COUNT)
+    assert index.kind == "ivf-pq"
+    read: list[int] = []
+
+    def exact(ids):
+        read.extend(ids)
+        return exact_vectors_of(ids)
+
+    index.exact_vectors = exact
+    wide = Filtered(_Store(), Filter(), articles_total=10)
+    allowed = IDS[IDS % 10 == 3]
+    truth = VectorIndex.build(DIMENSION, ((allowed, VECTORS[np.searchsorted(IDS, allowed)]),))
+    found = []
+    for query in QUERIES[:20]:
+        read.clear()
+        hits = wide.search(index, query, 10)
+        assert len(hits) == 10 and all(i % 10 == 3 for i, _ in hits)
+        assert read and all(i % 10 == 3 for i in read)  # only kept candidates were read
+        assert np.allclose([s for _, s in hits], exact_vectors_of([i for i, _ in hits])[1] @ query, atol=1e-6)
+        best = {i for i, _ in truth.search(query, 10)}
+        found.append(len(best & {i for i, _ in hits}) / 10)
+    assert np.mean(found) >= 0.95

@@ -260,3 +260,20 @@ def test_an_archive_past_the_compression_point_searches_as_an_exact_one(corpus, 
         assert archive.vectors.kind == PQ and archive.check()["ok"]
         assert [[h.article.id for h in archive.search(q, k=3, mode="semantic")] for q in queries] == \
             [[i for i, _ in hits] for hits in truth]
+
+
+def test_article_and_lead_vectors_are_approximate_past_the_switch_point_never_compressed(corpus, monkeypatch, tmp_path):
+    with Archive.open(tmp_path / "exact", create=True) as archive:
+        archive.index([corpus])
+        assert archive.article_vectors.kind == archive.lead_vectors.kind == EXACT
+        truth = [h.article.id for h in archive.search("troops near Ukraine", k=3)]
+    monkeypatch.setattr(vector_module, "SWITCH_POINT", 2)
+    monkeypatch.setattr(vector_module, "COMPRESS_POINT", 2)
+    with Archive.open(tmp_path / "approximate", create=True) as archive:
+        archive.index([corpus])
+        assert archive.vectors.kind == PQ
+        assert archive.article_vectors.kind == archive.lead_vectors.kind == IVF
+        assert len(archive.article_vectors) == archive.store.article_vector_count()
+        assert [h.article.id for h in archive.search("troops near Ukraine", k=3)] == truth
+        sample = archive.store.article_vector_sample(2, archive.store.dimension, leads=True)
+        assert 1 <= len(sample) <= 2

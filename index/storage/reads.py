@@ -80,6 +80,20 @@ class SearchReads:
         while rows := cursor.fetchmany(batch):
             yield unpack(rows, dimension)
 
+    def article_vector_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM article_vectors").fetchone()[0])
+
+    def article_vector_sample(self, size: int, dimension: int, leads: bool = False) -> np.ndarray:
+        """About `size` article vectors (or lead paragraph vectors) spread evenly over the
+        archive (every n-th article id), to train an approximate index on."""
+        top = self.db.execute("SELECT max(article_id) FROM article_vectors").fetchone()[0] or 0
+        step = max(1, top // max(size, 1))
+        sql = ("SELECT p.article_id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
+               "WHERE p.position = 1 AND p.part = 0 AND p.article_id % ? = 0 ORDER BY p.article_id LIMIT ?" if leads else
+               "SELECT article_id, vector FROM article_vectors WHERE article_id % ? = 0 ORDER BY article_id LIMIT ?")
+        rows = self.db.execute(sql, [step, size]).fetchall()
+        return unpack(rows, dimension)[1] if rows else np.zeros((0, dimension), dtype=np.float32)
+
     def article_vectors_of(self, article_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(article ids, vectors) of the given articles that have a vector."""
         rows: list[tuple[int, bytes]] = []

@@ -23,7 +23,7 @@ from .stories import StoryRow
 from .store import Store
 from .union_bm25 import UnionBM25
 from . import union_keywords
-from .vectors import VectorIndex
+from .vectors import Keep, VectorIndex
 
 SHIFT = 40  # bits of an index's own ids: about 10**12 rows each
 LOCAL = (1 << SHIFT) - 1
@@ -200,7 +200,7 @@ class UnionVectors:
         return sum(len(index) for index in self.indexes)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
-               share: float | None = None) -> list[tuple[int, float]]:
+               share: float | None = None, keep: Keep | None = None) -> list[tuple[int, float]]:
         found: list[tuple[int, float]] = []
         for place, index in enumerate(self.indexes):
             own = None
@@ -208,6 +208,7 @@ class UnionVectors:
                 own = allowed[(allowed >> SHIFT) == place] & LOCAL
                 if not len(own):
                     continue
-            found += [(union_id(place, i), score) for i, score in index.search(query, k, own, share)]
+            own_keep = None if keep is None else (lambda ids, place=place: keep((np.int64(place) << SHIFT) | ids))
+            found += [(union_id(place, i), score) for i, score in index.search(query, k, own, share, own_keep)]
         # Best first (the searcher orders equal scores itself: search/ties.py).
         return sorted(found, key=lambda hit: -hit[1])[:k]

@@ -42,16 +42,16 @@ SWITCH_POINT = 100_000
 REBUILD_GROWTH = 4
 # Past this many vectors the IVF lists hold 48-byte product-quantised codes instead of
 # 384-byte vectors (8x less memory and disk), and the best REFINE x k candidates of a
-# search are re-scored exactly. Measured by `benchmarks/scale.py` (docs/benchmarks.md,
-# "Vectors at scale").
+# search (at most REFINE_EXTRA more than k) are re-scored exactly. Measured by
+# `benchmarks/scale.py` and `benchmarks/ivf_settings.py` (docs/benchmarks.md, "Vectors at
+# scale"): at 10M vectors re-scoring 400 candidates for k=100 keeps recall@10 >= 0.99.
 COMPRESS_POINT = 4_000_000
-REFINE = 4
+REFINE, REFINE_EXTRA = 4, 300
 
 ExactVectors = Callable[[Sequence[int]], tuple[np.ndarray, np.ndarray]]  # ids -> (ids, vectors)
+Keep = Callable[[np.ndarray], np.ndarray]  # ids -> which of them pass (a boolean mask)
 
 
-def approximate_kind(count: int) -> type[IvfBackend]:
-    return PqBackend if count > COMPRESS_POINT else IvfBackend
 
 
 class VectorIndex:
@@ -65,20 +65,23 @@ class VectorIndex:
         self._auto = True  # become approximate when an add crosses the switch point
         self._expected = 0  # while building: how many vectors are coming
         self.exact_vectors: ExactVectors | None = None  # re-scores a compressed index's candidates
+        self._compress = True
 
     @classmethod
     def build(cls, dimension: int, batches: Iterable[tuple[np.ndarray, np.ndarray]],
-              count: int | None = None, sample: np.ndarray | None = None) -> VectorIndex:
+              count: int | None = None, sample: np.ndarray | None = None, compress: bool = True) -> VectorIndex:
         """An index of every (ids, vectors) batch. With `count`, the number of vectors
         the batches hold, the kind is chosen by size (exact up to `SWITCH_POINT`);
         without it the index is exact (small in-memory indexes). An approximate index
         trains its lists on `sample` when given (vectors drawn across the whole archive),
-        else on the first vectors the batches bring."""
+        else on the first vectors the batches bring. `compress=False`: never the compressed
+        kind (an index with nothing to re-score its candidates with)."""
         index = cls(dimension)
+        index._compress = compress
         index._auto = count is not None
         index._expected = count or 0
         if count is not None and count > SWITCH_POINT and sample is not None and len(sample):
-            index._backend = approximate_kind(count).trained(sample, count)
+            index._backend = index._approximate_kind(count).trained(sample, count)
         for ids, vectors in batches:
             index.add(ids, vectors)
         index._expected = 0
@@ -110,7 +113,7 @@ class VectorIndex:
             return False
         count = len(self)
         # Halfway past a point in either direction, so that a size near one does not flip-flop.
-        wrong_kind = count > 2 * COMPRESS_POINT if backend.kind != PQ else count < COMPRESS_POINT // 2
+        wrong_kind = (count > 2 * COMPRESS_POINT and self._compress) if backend.kind != PQ else count < COMPRESS_POINT // 2
         return count > REBUILD_GROWTH * backend.sized_for() or count < SWITCH_POINT // 2 or wrong_kind
 
     def save(self, path: Path) -> None:
@@ -156,8 +159,11 @@ class VectorIndex:
             held_ids, held = backend.contents()
             ids, vectors = np.concatenate([held_ids, ids]), np.concatenate([held, vectors])
             expected = max(len(ids), self._expected)
-            self._backend = backend = approximate_kind(expected).trained(vectors, expected)
+            self._backend = backend = self._approximate_kind(expected).trained(vectors, expected)
         backend.add(ids, vectors)
+
+    def _approximate_kind(self, count: int) -> type[IvfBackend]:
+        return PqBackend if self._compress and count > COMPRESS_POINT else IvfBackend
 
     def _enough_to_train(self, held: int) -> bool:
         """While building with a known count, keep vectors exact until there are enough
@@ -173,11 +179,13 @@ class VectorIndex:
         return self._backend.remove(ids)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
-               share: float | None = None) -> list[tuple[int, float]]:
+               share: float | None = None, keep: Keep | None = None) -> list[tuple[int, float]]:
         """Up to k (id, score) pairs, best first; with `allowed`, only among those ids
         (the filter is applied inside the search, so k results come back when k exist).
-        `share`: the caller filters the hits itself, for a filter letting about this share
-        of the vectors through (an approximate index searches as deep as that filter needs)."""
+        `share` and `keep`: a filter applied after the search instead, letting about this
+        share of the vectors through (an approximate index searches as deep as that filter
+        needs); `keep` says which of the k best ids pass (before a compressed index
+        re-scores them), and only those come back."""
         k = min(k, len(self))
         if k <= 0:
             return []
@@ -193,12 +201,19 @@ class VectorIndex:
         faiss.omp_set_num_threads(1)
         refine = self._backend.kind == PQ and self.exact_vectors is not None
         try:
-            scores, ids = self._backend.search(query, k * REFINE if refine else k, allowed, share)
+            asked = k + min((REFINE - 1) * k, REFINE_EXTRA) if refine else k
+            scores, ids = self._backend.search(query, asked, allowed, share)
         finally:
             faiss.omp_set_num_threads(threads)
+        found = ids[0] >= 0
         if refine:
-            return self._rescored(query[0], ids[0][ids[0] >= 0], k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+            candidates = ids[0][found]
+            return self._rescored(query[0], candidates[keep(candidates)] if keep is not None else candidates, k)
+        hits, scores = ids[0][found][:k], scores[0][found][:k]
+        if keep is not None:
+            passed = keep(hits)
+            hits, scores = hits[passed], scores[passed]
+        return [(int(i), float(s)) for i, s in zip(hits, scores)]
 
     def _rescored(self, query: np.ndarray, candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The k best candidates by their exact vectors' inner product with the query."""
