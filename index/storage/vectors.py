@@ -219,7 +219,7 @@ class VectorIndex:
         """The k best candidates by their exact vectors' inner product with the query."""
         found, vectors = self.exact_vectors(candidates.tolist())
         scores = vectors @ query
-        best = np.lexsort((found, -scores))[:k]  # ties by id, as the exact index orders them
+        best = np.lexsort((found, -scores))[:k]  # equal scores by id, so the order is stable
         return [(int(found[i]), float(scores[i])) for i in best]
 
     def _writable(self) -> None:
