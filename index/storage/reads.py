@@ -11,6 +11,11 @@ import sqlite_utils
 from .rows import Paragraph, StoredArticle, batches, unpack
 
 
+# Each article's lead: its first paragraph after the headline, with its vector.
+LEADS = ("SELECT p.article_id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
+         "WHERE p.position = 1 AND p.part = 0")
+
+
 class SearchReads:
     """The reading half of `Store`."""
 
@@ -42,11 +47,15 @@ class SearchReads:
     def vector_sample(self, size: int, dimension: int) -> np.ndarray:
         """About `size` paragraph vectors spread evenly over the archive (every n-th
         paragraph id), oldest to newest, to train an approximate index on."""
-        top = self.db.execute("SELECT max(id) FROM paragraphs").fetchone()[0] or 0
-        step = max(1, top // max(size, 1))
-        rows = self.db.execute(
-            "SELECT p.id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
-            "WHERE p.id % ? = 0 ORDER BY p.id LIMIT ?", [step, size]).fetchall()
+        return self._every_nth("SELECT max(id) FROM paragraphs",
+                               "SELECT p.id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
+                               "WHERE p.id % ? = 0 ORDER BY p.id LIMIT ?", size, dimension)
+
+    def _every_nth(self, top_sql: str, rows_sql: str, size: int, dimension: int) -> np.ndarray:
+        """The vectors `rows_sql` reads for every n-th id up to the largest (`top_sql`), at most
+        `size`; `rows_sql` takes the step and the limit as parameters."""
+        top = self.db.execute(top_sql).fetchone()[0] or 0
+        rows = self.db.execute(rows_sql, [max(1, top // max(size, 1)), size]).fetchall()
         return unpack(rows, dimension)[1] if rows else np.zeros((0, dimension), dtype=np.float32)
 
     def paragraph_vectors(self, paragraph_ids: Sequence[int] | None = None, dimension: int = 0,
@@ -86,13 +95,9 @@ class SearchReads:
     def article_vector_sample(self, size: int, dimension: int, leads: bool = False) -> np.ndarray:
         """About `size` article vectors (or lead paragraph vectors) spread evenly over the
         archive (every n-th article id), to train an approximate index on."""
-        top = self.db.execute("SELECT max(article_id) FROM article_vectors").fetchone()[0] or 0
-        step = max(1, top // max(size, 1))
-        sql = ("SELECT p.article_id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
-               "WHERE p.position = 1 AND p.part = 0 AND p.article_id % ? = 0 ORDER BY p.article_id LIMIT ?" if leads else
-               "SELECT article_id, vector FROM article_vectors WHERE article_id % ? = 0 ORDER BY article_id LIMIT ?")
-        rows = self.db.execute(sql, [step, size]).fetchall()
-        return unpack(rows, dimension)[1] if rows else np.zeros((0, dimension), dtype=np.float32)
+        rows_sql = (f"{LEADS} AND p.article_id % ? = 0 ORDER BY p.article_id LIMIT ?" if leads else
+                    "SELECT article_id, vector FROM article_vectors WHERE article_id % ? = 0 ORDER BY article_id LIMIT ?")
+        return self._every_nth("SELECT max(article_id) FROM article_vectors", rows_sql, size, dimension)
 
     def article_vectors_of(self, article_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(article ids, vectors) of the given articles that have a vector."""
@@ -106,9 +111,7 @@ class SearchReads:
 
     def lead_vectors(self, dimension: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(article ids, vectors) of each article's lead: its first paragraph after the headline."""
-        cursor = self.db.execute(
-            "SELECT p.article_id, v.vector FROM paragraphs p JOIN vectors v ON v.hash = p.text_hash "
-            "WHERE p.position = 1 AND p.part = 0 ORDER BY p.article_id")
+        cursor = self.db.execute(f"{LEADS} ORDER BY p.article_id")
         while rows := cursor.fetchmany(batch):
             yield unpack(rows, dimension)
 

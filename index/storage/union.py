@@ -208,7 +208,7 @@ class UnionVectors:
                 own = allowed[(allowed >> SHIFT) == place] & LOCAL
                 if not len(own):
                     continue
-            own_keep = None if keep is None else (lambda ids, place=place: keep((np.int64(place) << SHIFT) | ids))
+            own_keep = None if keep is None else (lambda ids, place=place: keep(union_id(place, ids)))
             found += [(union_id(place, i), score) for i, score in index.search(query, k, own, share, own_keep)]
         # Best first (the searcher orders equal scores itself: search/ties.py).
         return sorted(found, key=lambda hit: -hit[1])[:k]
