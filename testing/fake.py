@@ -51,6 +51,26 @@ def failing_setup() -> None:
     raise RuntimeError("the model cannot be loaded here")
 
 
+# Calls that go wrong in a search process (web/processes.py), as a bug would.
+def stopping_call(archive: object) -> None:
+    """Stops the process answering it."""
+    import os
+
+    os._exit(3)
+
+
+def slow_call(archive: object, seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    return "done"
+
+
+def unpicklable_call(archive: object) -> object:
+    """An answer that cannot be sent back."""
+    return lambda: None
+
+
 # A writer process for crash and concurrency tests: indexes argv[2] into argv[1] with
 # the fake model, slowed down by argv[3] seconds per embedding call, in small batches.
 SLOW_WRITER = """

@@ -232,3 +232,65 @@ def test_a_search_process_that_cannot_start_is_one_clear_error(corpus, isolated)
     with pytest.raises(SearchProcessError, match="did not start: the model cannot be loaded here") as raised:
         ProcessRunner(isolated, 2, setup=fake.failing_setup)
     assert status_of(raised.value) == 503 and "\n" not in str(raised.value)
+
+
+def test_a_call_that_stops_processes_or_cannot_answer_is_refused_and_the_rest_go_on(corpus, isolated):
+    """A call whose answer cannot be sent back is a 500 that stops nothing; a call that
+    stops its process is asked once more, then refused (503), not let stop them all."""
+    from newssearch.web.calls import SearchProcessError, status_of
+
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    runner = ProcessRunner(isolated, 3, setup=fake.register)
+    before = runner.pids
+
+    async def scenario() -> tuple:  # one event loop, as in the server
+        outcomes = []
+        for call in (fake.unpicklable_call, fake.stopping_call):
+            try:
+                await runner.run(call)
+            except (RuntimeError, SearchProcessError) as error:
+                outcomes.append(error)
+            if call is fake.unpicklable_call:
+                outcomes.append(runner.pids == before and all(p.process.is_alive() for p in runner._all))
+        deadline = time.monotonic() + 60  # the replacements load
+        while len(set(runner.pids) - set(before)) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        body, _ = await runner.run(calls.search, "troops border", "hybrid", False, {}, {"k": 3})
+        return outcomes, body
+
+    try:
+        (bug, untouched, stopped), body = asyncio.run(scenario())
+    finally:
+        runner.close()
+    assert isinstance(bug, RuntimeError) and "internal error" in str(bug) and untouched
+    assert isinstance(stopped, SearchProcessError) and "stopped two search processes" in str(stopped)
+    assert status_of(stopped) == 503 and "\n" not in str(stopped)
+    assert len(set(runner.pids) & set(before)) == 1, "exactly two processes were stopped and replaced"
+    assert json.loads(body)["hits"]
+
+
+def test_a_call_past_the_timeout_is_refused_and_its_process_replaced(corpus, isolated):
+    from newssearch.web.calls import SearchProcessError
+
+    with Archive.open(create=True) as archive:
+        archive.index([corpus])
+    runner = ProcessRunner(isolated, 1, setup=fake.register, timeout=1.0)
+
+    async def scenario() -> tuple:  # one event loop, as in the server
+        quick = await runner.run(fake.slow_call, 0.0)
+        started = time.monotonic()
+        try:
+            await runner.run(fake.slow_call, 60.0)
+        except SearchProcessError as error:
+            refused = (str(error), time.monotonic() - started)
+        body, _ = await asyncio.wait_for(runner.run(calls.search, "troops border", "hybrid", False, {}, {"k": 3}), 60)
+        return quick, refused, body
+
+    try:
+        before = runner.pids
+        quick, (message, waited), body = asyncio.run(scenario())
+    finally:
+        runner.close()
+    assert quick == "done" and "took longer than 1 s" in message and waited < 30
+    assert json.loads(body)["hits"] and runner.pids != before, "answered by the process that replaced it"

@@ -30,6 +30,7 @@ from .pool import ArchivePool
 
 Result = TypeVar("Result")
 READ_SIZE = 1 << 20
+CALL_TIMEOUT = 120.0  # seconds a call may take before its process is stopped (and replaced)
 
 
 class _SearchProcess:
@@ -122,7 +123,12 @@ def _serve_calls(connection: Connection, directories: list[str], setup: Callable
         except Exception:  # noqa: BLE001 - a bug: logged here, a 500 there
             traceback.print_exc(file=sys.stderr)
             answer = ("error", "internal error")
-        connection.send_bytes(pickle.dumps(answer))
+        try:
+            message = pickle.dumps(answer)
+        except Exception:  # noqa: BLE001 - an answer that cannot pickle is a bug, not a dead process
+            traceback.print_exc(file=sys.stderr)
+            message = pickle.dumps(("error", "internal error"))
+        connection.send_bytes(message)
     pool.close()
 
 
@@ -130,12 +136,16 @@ class ProcessRunner:
     """Library calls in `processes` search processes, each holding the query model and
     the vectors. `setup`, a module-level function, runs first in each (to register an
     embedder, say). A process that dies is replaced, and the call it was answering is
-    asked again of another (or of the replacement)."""
+    asked once more, of another (or of the replacement): a call that stops two
+    processes is refused rather than let stop them all. A call still unanswered after
+    `timeout` seconds is refused, and its process stopped and replaced."""
 
-    def __init__(self, directories: Path | Sequence[Path], processes: int, setup: Callable[[], None] | None = None):
+    def __init__(self, directories: Path | Sequence[Path], processes: int, setup: Callable[[], None] | None = None,
+                 timeout: float = CALL_TIMEOUT):
         self.directories = [directories] if isinstance(directories, Path) else list(directories)
         self.directory = self.directories[0]
         self.setup = setup
+        self.timeout = timeout
         self._idle: list[_SearchProcess] = []  # a stack: the most recently used on top
         self._waiting: deque[asyncio.Future[_SearchProcess]] = deque()
         self._all: list[_SearchProcess] = []
@@ -156,15 +166,15 @@ class ProcessRunner:
     async def run(self, call: Callable[..., Result], *args: Any) -> Result:
         message = pickle.dumps((call, args))
         answer = await self._ask(message)
-        for _ in self._all:  # a process that died is being replaced: ask another, or its replacement
-            if answer[0] != "died":
-                break
+        if answer[0] == "died":  # it is being replaced: ask another, or its replacement, once
             answer = await self._ask(message)
+            if answer[0] == "died":
+                answer = ("died", f"{answer[1]}; this call stopped two search processes and is not asked again")
         if answer[0] == "ok":
             return answer[1]
         if answer[0] == "refused":
             raise Refused(answer[1], answer[2])
-        if answer[0] == "died":
+        if answer[0] in ("died", "late"):
             raise SearchProcessError(answer[1])
         raise RuntimeError(answer[1])  # a bug in a search process: its log has the traceback (a 500)
 
@@ -188,7 +198,11 @@ class ProcessRunner:
                 answered.set_result(answer)
 
         process.call(loop, message, done)
-        return await answered
+        try:
+            return await asyncio.wait_for(asyncio.shield(answered), self.timeout)
+        except asyncio.TimeoutError:
+            process.process.kill()  # its pipe closes: `done` hears it died and replaces it
+            return ("late", f"the call took longer than {self.timeout:g} s and was stopped")
 
     async def _acquire(self, loop: asyncio.AbstractEventLoop) -> _SearchProcess:
         if self._idle:
