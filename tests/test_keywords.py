@@ -159,3 +159,26 @@ def test_stats_say_whether_the_keyword_index_is_current(corpus, isolated):
     shutil.rmtree(isolated / FOLDER)
     with Archive.open(isolated) as archive:
         assert archive.stats()["keyword_index"] == "missing"
+
+
+def test_common_words_are_left_out_of_the_match_as_fts5_leaves_them_out(corpus, isolated):
+    """A word in half the paragraphs or more (FTS5's IDF for it: 1e-6) is not matched
+    unless the other words find too few: the best are those of matching every word,
+    their scores to within the 1e-6 weights left out."""
+    from newssearch.index.storage.keywords import idf_boost, is_common
+
+    with indexed(corpus, isolated) as archive:
+        part, anything = archive.keywords.paragraphs, archive.store.keyword_filter(Filter())
+        documents = part.totals()[0]
+        assert is_common(documents, part.searcher.doc_freq("text", "the")), "'the' is in half the paragraphs"
+        tokens = archive.keywords.tokens(query_terms("troops near the border"))
+        boosts = {t: idf_boost(documents, part.searcher.doc_freq("text", t)) for t in tokens}
+        every_word = part.best(part.query(tokens, boosts), anything, 3)
+        searched = part.search(tokens, 3, anything)
+        # (paragraphs whose scores differed only by the common word now tie, in either order)
+        assert {d for d, _ in searched} == {d for d, _, _ in every_word}
+        assert [s for _, s in searched] == pytest.approx([s for _, s, _ in every_word], abs=1e-5)
+        assert min(s for _, s in searched) > 1e-3
+        # Asked for more than the other words find: the common word is matched too.
+        assert len(part.search(tokens, documents, anything)) == len(part.best(part.query(tokens, boosts), anything,
+                                                                             documents))

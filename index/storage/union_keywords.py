@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import tantivy
 
-from .keywords import KeywordFilter, Part, idf_boost, term_numbers
+from .keywords import KeywordFilter, Part, idf_boost, telling, term_numbers
 
 K1 = np.float32(1.2)  # tantivy's BM25 constants
 B = np.float32(0.75)
@@ -53,17 +53,26 @@ def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[Keyword
     holding = {t: sum(part.searcher.doc_freq("text", t) for part in parts) for t in distinct}
     union_idf = {t: idf(documents, holding[t]) for t in distinct}
     union_boost = {t: np.float32(idf_boost(documents, holding[t])) for t in distinct}
-    candidates = []
-    for place, (part, (own_documents, _)) in enumerate(zip(parts, totals)):
-        if own_documents == 0:
-            continue
-        boosts = {}
+    boosts = []
+    for part, (own_documents, _) in zip(parts, totals):
+        boosts.append({})
         for t in distinct:
             own = part.searcher.doc_freq("text", t)
-            boosts[t] = float(union_idf[t] * union_boost[t] / idf(own_documents, own)) if own else 1.0
-        query = part.query(tokens, boosts)
-        candidates += [(score, place, identifier, address, query)
-                       for identifier, score, address in part.best(query, filters[place], limit + MARGIN)]
+            boosts[-1][t] = float(union_idf[t] * union_boost[t] / idf(own_documents, own)) if own else 1.0
+
+    def candidates_for(chosen: Sequence[str]) -> list[tuple]:
+        found = []
+        for place, (part, (own_documents, _)) in enumerate(zip(parts, totals)):
+            if own_documents:
+                query = part.query(chosen, boosts[place])
+                found += [(score, place, identifier, address, query)
+                          for identifier, score, address in part.best(query, filters[place], limit + MARGIN)]
+        return found
+
+    chosen = telling(tokens, documents, holding)  # as one index is searched (Part.search)
+    candidates = candidates_for(chosen)
+    if len(candidates) < limit and len(chosen) < len(tokens):
+        candidates = candidates_for(tokens)
     # The folders' scores differ from the union's only by their average lengths: the
     # best of them, with a margin, are scored exactly.
     candidates.sort(key=lambda row: -row[0])
