@@ -180,6 +180,7 @@ class Archive(Reading):
         self._keyword_store: Store | None = None
         self._keywords: KeywordIndex | None = None
         self._keywords_checked = False
+        self._keywords_behind = False  # opened while a writer works (Candidates.keywords_behind)
         self._lock = WriteLock(directory)
         self._derived: DerivedFiles | None = None
         self._loaded_generation: int | None = None
@@ -271,22 +272,34 @@ class Archive(Reading):
             self._vectors = self._article_vectors = self._lead_vectors = None
             self._loaded_generation = generation
             self._keywords, self._keywords_checked = None, False
-        elif self._keywords_checked and self._keywords is None:  # a writer may have brought it up to date since
+        elif (self._keywords_checked and (self._keywords is None or self._keywords_behind)
+              and not self.store.keyword_changes_pending()):  # a writer has brought it up to date since
             self._keywords = self._open_keywords(may_write=False)
 
     @property
     def keywords(self) -> KeywordIndex | None:
         """The keyword index (index/storage/keywords.py) when it holds what SQLite holds
-        now, brought up to date first where this process may write; None when it cannot
-        be (a writer at work, a read-only index): keyword lists then come from FTS5."""
+        now, brought up to date first where this process may write. While a writer is at
+        work, the index as of its last update, the articles noted since left out of what
+        it finds (until the writer's run ends their keyword matches are missing; the dense
+        lists find them). None when it cannot be read or brought up to date (a read-only
+        index without one): keyword lists then come from FTS5."""
         if not self._keywords_checked:
             self._keywords_checked = True
             self._keywords = self._open_keywords(may_write=self._may_save_derived())
         return self._keywords
 
     def _open_keywords(self, may_write: bool) -> KeywordIndex | None:
-        if not may_write and self.store.keyword_changes_pending():  # a writer is at work: FTS5 meanwhile
-            return None
+        self._keywords_behind = False
+        if not may_write and self.store.keyword_changes_pending():
+            # A writer is at work (or one stopped before updating it): the index as of its
+            # last update, less the articles noted since; FTS5 when it cannot be read.
+            try:
+                keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)
+            except KeywordIndexError:
+                return None
+            self._keywords_behind = keywords.readable_behind(self.store)
+            return keywords if self._keywords_behind else None
         keywords: KeywordIndex | None = None
         try:
             keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)
@@ -450,6 +463,7 @@ class Archive(Reading):
         if self._keyword_store is None:
             self._keyword_store = Store(self.store.path, readonly=True)
         self.store.keywords = self._keyword_store.keywords = self.keywords
+        self.store.keywords_behind = self._keyword_store.keywords_behind = self._keywords_behind
         return self._keyword_store
 
     def stats(self) -> dict[str, Any]:

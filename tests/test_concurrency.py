@@ -77,15 +77,17 @@ def test_queries_keep_answering_while_another_process_indexes(corpus, isolated, 
                                          "officials said on Monday.", encoding="utf-8")
     writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(isolated), str(folder), "0.02"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    answered = []
+    answered, behind = [], []
     while writer.poll() is None:
         with Archive.open() as archive:
             hits = archive.search("troops near the border", k=5)
             answered.append(len(hits))
+            behind.append(archive._keywords_behind)  # the keyword index as of the writer's last update
     out, err = writer.communicate()
     assert writer.returncode == 0, err
     assert out.strip() == "300"
     assert len(answered) >= 3 and all(n == 5 for n in answered)
+    assert any(behind), "searches during the run used the keyword index, not FTS5"
     with Archive.open() as archive:
         assert archive.store.counts()["articles"] == 305
         assert len(archive.vectors) == archive.store.counts()["paragraphs"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 import sqlite_utils
@@ -15,6 +15,8 @@ import sqlite_utils
 from .fts import match_expression
 from .rows import batches
 from .term_counts import averages_record, row_count, rows_holding, stems, telling
+
+Hit = TypeVar("Hit", bound=tuple[Any, ...])  # (id, ..., score)
 
 if TYPE_CHECKING:
     from .keywords import KeywordFilter, KeywordIndex
@@ -62,6 +64,9 @@ class Candidates:
     db: sqlite_utils.Database
     path: Path
     keywords: KeywordIndex | None = None  # set by the archive when its keyword index is current
+    # ... or when a writer is at work: then it is as of the writer's last update, and the
+    # articles noted since (keyword_pending) are left out of what it finds
+    keywords_behind: bool = False
     generation: Callable[[], int]  # Store's
 
     def keyword_changes_pending(self) -> bool:
@@ -167,9 +172,12 @@ class Candidates:
     def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
         """(paragraph id, article id, score) best first; score is BM25, higher is better."""
         if self.keywords is not None:
-            found = self.keywords.paragraphs.search(self.keywords.tokens(terms), limit, self.keyword_filter(where))
-            owners = self.paragraph_article_ids([pid for pid, _ in found])
-            return [(pid, owners[pid], score) for pid, score in found if pid in owners]
+            def found(n: int) -> list[tuple[int, int, float]]:
+                best = self.keywords.paragraphs.search(self.keywords.tokens(terms), n, self.keyword_filter(where))
+                owners = self.paragraph_article_ids([pid for pid, _ in best])
+                return [(pid, owners[pid], score) for pid, score in best if pid in owners]
+
+            return self._current_keyword_hits(found, limit, lambda hit: hit[1])
         if where.active:
             rows = self._bm25(terms, "p.id, p.article_id",
                               "JOIN paragraphs p ON p.id = paragraphs_fts.rowid JOIN articles a ON a.id = p.article_id",
@@ -184,10 +192,30 @@ class Candidates:
     def bm25_articles(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, float]]:
         """(article id, score) best first, BM25 over each article's whole text."""
         if self.keywords is not None:
-            return self.keywords.articles.search(self.keywords.tokens(terms), limit, self.keyword_filter(where))
+            return self._current_keyword_hits(
+                lambda n: self.keywords.articles.search(self.keywords.tokens(terms), n, self.keyword_filter(where)),
+                limit, lambda hit: hit[0])
         joins = "JOIN articles a ON a.id = articles_fts.rowid" if where.active else ""  # rowid is the article id
         rows = self._bm25(terms, "articles_fts.rowid", joins, "articles_fts", limit, where)
         return [(int(article_id), float(score)) for article_id, score in rows]
+
+    def _current_keyword_hits(self, found: Callable[[int], list[Hit]], limit: int,
+                              article_of: Callable[[Hit], int]) -> list[Hit]:
+        """The first `limit` of `found(n)` (the keyword index's best n), less, while the
+        index is behind a writer, the hits of articles noted as changed since its last
+        update (their documents may be stale): asked deeper to make up for them."""
+        asked = limit
+        while True:
+            hits = found(asked)
+            if not self.keywords_behind or not hits:
+                return hits
+            articles = list({article_of(hit) for hit in hits})
+            pending = {row[0] for chunk, marks in batches(articles) for row in self.db.execute(
+                f"SELECT article_id FROM keyword_pending WHERE article_id IN ({marks})", chunk)}
+            kept = [hit for hit in hits if article_of(hit) not in pending]
+            if len(kept) >= limit or len(hits) < asked:
+                return kept[:limit]
+            asked *= 4
 
     def articles_containing(self, terms: Sequence[str], article_ids: Sequence[int]) -> set[int]:
         """Those of the given articles whose text holds any of `terms` (as FTS5 reads

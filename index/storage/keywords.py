@@ -15,9 +15,11 @@ How it follows SQLite (crash safety):
   replaced), then clears the notes it handled and records the document counts in one
   SQLite transaction. A crash anywhere leaves notes behind, and the next writer or the
   next open finishes the job.
-- Search uses the index only when no note is pending and its document counts are the
-  recorded ones; otherwise it uses FTS5 (always current, inside SQLite) until the
-  index is brought up to date.
+- Search uses the index when no note is pending and its document counts are the
+  recorded ones. While notes are pending and the searching process may not write (a
+  writer at work), it uses the index as of the last update, leaving out the noted
+  articles' documents (`readable_behind`); it uses FTS5 (always current, inside SQLite)
+  when the index cannot be read.
 """
 
 from __future__ import annotations
@@ -258,6 +260,14 @@ class KeywordIndex:
         if not recorded or recorded.get("version") != VERSION or store.keyword_changes_pending():
             return False
         return recorded.get("counts") == self.counts()
+
+    def readable_behind(self, store: Store) -> bool:
+        """Whether search may use this index while articles are noted as changed since
+        its last update (a writer at work): it was last written by this version, so its
+        other documents are SQLite's. The noted articles' documents are left out of
+        what it finds (Candidates._current_keyword_hits)."""
+        recorded = store.settings().get(SETTING)
+        return bool(recorded) and recorded.get("version") == VERSION
 
     def reload(self) -> None:
         self.paragraphs.reload()

@@ -156,7 +156,9 @@ class UnionStore:
         return (min(firsts) if firsts else None, max(lasts) if lasts else None)
 
     def _tantivy(self) -> bool:
-        return all(store.keywords is not None for store in self.stores)
+        # A folder whose index is behind a writer sends the union to FTS5: its left-out
+        # articles would skew the union's BM25 statistics.
+        return all(store.keywords is not None and not store.keywords_behind for store in self.stores)
 
     def _best_keywords(self, part: str, terms: Sequence[str], limit: int,
                        where: ArticleFilter) -> list[tuple[int, int, float]]:
