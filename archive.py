@@ -8,7 +8,8 @@ import functools
 import inspect
 import os
 import sqlite3
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
     from .index.formats.records import ReadOptions
 
 FORMAT_VERSION = 1
+# How often (seconds) a long index run brings the keyword index up to date, so that
+# searches meanwhile, which leave out the articles noted since, miss little.
+KEYWORDS_EVERY = 600.0
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -406,7 +410,7 @@ class Archive(Reading):
                 self._record_model()
                 self._vectors = None  # another writer may have changed the data since this archive was opened
                 indexer = Indexer(self.store, self.vectors, embedder, progress, read_options,
-                                  pipelined=ray is not None)
+                                  pipelined=ray is not None, committed=self._keywords_catch_up())
                 report = indexer.run(paths)
                 if self.vectors.needs_rebuild():  # outgrew its IVF lists, or shrank below the switch point
                     self._vectors = self._exact_from_store(PARAGRAPH_FILE.build(self.store))
@@ -422,6 +426,19 @@ class Archive(Reading):
                 raise IndexWriteError(f"cannot write the light query model to {self.directory} ({error}); "
                                       "everything indexed is kept, and the next index run writes it") from None
         return report
+
+    def _keywords_catch_up(self) -> Callable[[], None]:
+        """What an index run calls after each batch it commits: every KEYWORDS_EVERY
+        seconds, the keyword index brought up to date with the batches so far."""
+        last = time.monotonic()
+
+        def committed() -> None:
+            nonlocal last
+            if time.monotonic() - last >= KEYWORDS_EVERY:
+                self._keywords, self._keywords_checked = self._update_keywords(self._keywords), True
+                last = time.monotonic()
+
+        return committed
 
     def _refresh_derived_vectors(self) -> None:
         """Bring the article and lead vector files up to the data just written (each is

@@ -81,11 +81,13 @@ class Indexer:
 
     def __init__(self, store: Store, vectors: VectorIndex, embedder: Callable[[], Embedder],
                  progress: Progress | None = None, read_options: ReadOptions | None = None,
-                 pipelined: bool = False):
+                 pipelined: bool = False, committed: Callable[[], None] | None = None):
         """`pipelined`: hand each batch's texts to the embedder before the previous batch
         is written (for an embedder that embeds elsewhere, index/cluster.py, so that it
-        works while this process writes)."""
+        works while this process writes). `committed` is called after each batch is
+        written."""
         self.pipelined = pipelined
+        self._committed = committed
         self.store = store
         self.read_options = read_options
         self.vectors = vectors
@@ -233,6 +235,8 @@ class Indexer:
         self.vectors.remove(removed)
         for ids, vectors in self.store.paragraph_vectors(added, self.vectors.dimension):
             self.vectors.add(ids, vectors)
+        if self._committed is not None:
+            self._committed()
 
     def _link_stories(self) -> None:
         if not LINK_STORIES:

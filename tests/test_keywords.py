@@ -201,3 +201,27 @@ def test_common_words_are_left_out_of_the_match_as_fts5_leaves_them_out(corpus, 
         # Asked for more than the other words find: the common word is matched too.
         assert len(part.search(tokens, documents, anything)) == len(part.best(part.query(tokens, boosts), anything,
                                                                              documents))
+
+
+def test_a_long_index_run_brings_the_keyword_index_up_to_date_as_it_goes(corpus, isolated, monkeypatch):
+    """Every KEYWORDS_EVERY seconds after a batch is committed: searches meanwhile (which
+    leave out the articles noted since the last update) miss only the latest batches."""
+    from newssearch import archive as archive_module
+    from newssearch.index import indexer
+
+    monkeypatch.setattr(archive_module, "KEYWORDS_EVERY", 0.0)
+    monkeypatch.setattr(indexer, "ARTICLES_PER_BATCH", 1)
+    pending_after_update = []
+    bring_up_to_date = KeywordIndex.bring_up_to_date
+
+    def spy(self, store, rebuild=False):
+        done = bring_up_to_date(self, store, rebuild)
+        pending_after_update.append(store.keyword_changes_pending())
+        return done
+
+    monkeypatch.setattr(KeywordIndex, "bring_up_to_date", spy)
+    with indexed(corpus, isolated) as archive:
+        articles = archive.store.counts()["articles"]
+        assert len(pending_after_update) >= articles, "one update a batch, and one at the end"
+        assert not any(pending_after_update)
+        assert archive.keywords.current(archive.store) and archive.keywords.problems(archive.store) == []
