@@ -25,8 +25,8 @@ class Refused(NewssearchError):
 
 
 class SearchProcessError(NewssearchError):
-    """A search process could not start, stopped twice over one call, or took too long
-    over one (503)."""
+    """A search process could not start, or one call stopped search processes or took
+    too long (503)."""
 
 
 def status_of(error: NewssearchError) -> int:

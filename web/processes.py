@@ -136,9 +136,9 @@ class ProcessRunner:
     """Library calls in `processes` search processes, each holding the query model and
     the vectors. `setup`, a module-level function, runs first in each (to register an
     embedder, say). A process that dies is replaced, and the call it was answering is
-    asked once more, of another (or of the replacement): a call that stops two
-    processes is refused rather than let stop them all. A call still unanswered after
-    `timeout` seconds is refused, and its process stopped and replaced."""
+    asked again of another (or of the replacement), up to once per process; then it is
+    refused. A call still unanswered after `timeout` seconds is refused, and its
+    process stopped and replaced."""
 
     def __init__(self, directories: Path | Sequence[Path], processes: int, setup: Callable[[], None] | None = None,
                  timeout: float = CALL_TIMEOUT):
@@ -166,10 +166,14 @@ class ProcessRunner:
     async def run(self, call: Callable[..., Result], *args: Any) -> Result:
         message = pickle.dumps((call, args))
         answer = await self._ask(message)
-        if answer[0] == "died":  # it is being replaced: ask another, or its replacement, once
+        # A process that died is being replaced: ask another, or its replacement. (Once is
+        # not enough: processes killed together die one call at a time as they are found.)
+        for _ in self._all:
+            if answer[0] != "died":
+                break
             answer = await self._ask(message)
-            if answer[0] == "died":
-                answer = ("died", f"{answer[1]}; this call stopped two search processes and is not asked again")
+        if answer[0] == "died":
+            answer = ("died", f"{answer[1]}; the call was asked of {len(self._all) + 1} search processes")
         if answer[0] == "ok":
             return answer[1]
         if answer[0] == "refused":
