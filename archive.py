@@ -295,15 +295,6 @@ class Archive(Reading):
 
     def _open_keywords(self, may_write: bool) -> KeywordIndex | None:
         self._keywords_behind = False
-        if not may_write and self.store.keyword_changes_pending():
-            # A writer is at work (or one stopped before updating it): the index as of its
-            # last update, less the articles noted since; FTS5 when it cannot be read.
-            try:
-                keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)
-            except KeywordIndexError:
-                return None
-            self._keywords_behind = keywords.readable_behind(self.store)
-            return keywords if self._keywords_behind else None
         keywords: KeywordIndex | None = None
         try:
             keywords = KeywordIndex.open(self.directory / KEYWORD_FOLDER)
@@ -311,7 +302,13 @@ class Archive(Reading):
                 return keywords
         except KeywordIndexError:
             keywords = None
-        if not may_write or not self.store.has_paragraphs():
+        if not may_write:
+            # A writer at work (or one stopped before updating it): the index as of its last
+            # update, less the articles noted since; FTS5 when there is none to read.
+            self._keywords_behind = (keywords is not None and self.store.keyword_changes_pending()
+                                     and keywords.readable_behind(self.store))
+            return keywords if self._keywords_behind else None
+        if not self.store.has_paragraphs():
             return None
         try:
             with self._lock:

@@ -30,7 +30,6 @@ import open_scale  # noqa: E402
 exec(open_scale.HASH_MODEL)  # registers the hashing model the archive was built with
 
 from newssearch import Archive  # noqa: E402
-from newssearch.index.storage import keywords as keyword_module  # noqa: E402
 from newssearch.search import ties  # noqa: E402
 from newssearch.search.filters import Filter  # noqa: E402
 from newssearch.search.fusion import NORMALISE_OVER  # noqa: E402
@@ -70,7 +69,17 @@ def main() -> None:
 
     if exact is not None:
         index.exact_vectors = timed_reads
-    every_word = lambda tokens, documents, holding: list(tokens)  # noqa: E731
+
+    def timed(call) -> list[float]:
+        """p50 / p95 of `call` over the queries, --rounds times."""
+        times = []
+        for _ in range(args.rounds):
+            for query in open_scale.QUERIES:
+                started = time.perf_counter()
+                call(query)
+                times.append(1000 * (time.perf_counter() - started))
+        return percentiles(times)
+
     report = {"index": str(args.index), "paragraphs": len(index), "vectors": index.kind, "filters": {}}
     for name, where in open_scale.FILTERS.items():
         where = Filter.parse(where.get("since"), where.get("until"), where.get("sources"), None)
@@ -93,28 +102,13 @@ def main() -> None:
             for query in open_scale.QUERIES:  # warm
                 call(query)
             reads.clear(), rows.clear()
-            times = []
-            for _ in range(args.rounds):
-                for query in open_scale.QUERIES:
-                    started = time.perf_counter()
-                    call(query)
-                    times.append(1000 * (time.perf_counter() - started))
-            found[part] = percentiles(times)
+            found[part] = timed(call)
             if part == "dense paragraphs" and reads:
                 found["exact vectors"] = percentiles(reads)
                 found["exact vectors read per search"] = round(statistics.mean(rows))
             if part == "keyword paragraphs":
-                telling, keyword_module.telling = keyword_module.telling, every_word
-                try:
-                    times = []
-                    for _ in range(args.rounds):
-                        for query in open_scale.QUERIES:
-                            started = time.perf_counter()
-                            call(query)
-                            times.append(1000 * (time.perf_counter() - started))
-                    found["keyword paragraphs, all words"] = percentiles(times)
-                finally:
-                    keyword_module.telling = telling
+                with open_scale.every_word_matched():
+                    found["keyword paragraphs, all words"] = timed(call)
         report["filters"][name] = found
     print(json.dumps(report))
 

@@ -24,11 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from open_scale import REPO  # noqa: E402
+from open_scale import REPO, every_word_matched  # noqa: E402
 from newssearch.index.models.machine import cpu_description  # noqa: E402
 
 from newssearch import Archive  # noqa: E402
-from newssearch.index.storage import keywords as keyword_module  # noqa: E402
 from newssearch.search.evaluate import load_task, run_queries, score_rankings  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
@@ -74,11 +73,8 @@ def main() -> None:
                 archive.refresh()
                 assert archive.keywords is not None, archive.notices
                 tantivy = measure(archive, task, mode)
-                telling, keyword_module.telling = keyword_module.telling, lambda tokens, *_: list(tokens)
-                try:
+                with every_word_matched():
                     every_word = measure(archive, task, mode)
-                finally:
-                    keyword_module.telling = telling
                 archive._keywords, archive._keywords_checked = None, True  # keyword lists from FTS5
                 fts5 = measure(archive, task, mode)
                 archive._keywords_checked = False

@@ -16,12 +16,14 @@ Prints JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -211,6 +213,19 @@ class BigramChain:
             current = self.successors[self.starts[current] + (self.random.random(count) * self.counts[current]).astype(np.int64)]
             walk[:, step] = current
         return [" ".join(self.words[row[:length][row[:length] > 0]]) for row, length in zip(walk, lengths)]
+
+
+@contextlib.contextmanager
+def every_word_matched() -> Iterator[None]:
+    """The keyword index matching every query word, as before 2026-12-04 (search leaves
+    words in half the documents or more out of the match: `keywords.telling`)."""
+    from newssearch.index.storage import keywords
+
+    telling, keywords.telling = keywords.telling, lambda tokens, *_: list(tokens)
+    try:
+        yield
+    finally:
+        keywords.telling = telling
 
 
 def shares(index: Path, filters: dict) -> dict[str, float]:

@@ -172,8 +172,11 @@ class Candidates:
     def bm25_paragraphs(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, int, float]]:
         """(paragraph id, article id, score) best first; score is BM25, higher is better."""
         if self.keywords is not None:
+            paragraphs, tokens, keyword_filter = self.keywords.paragraphs, self.keywords.tokens(terms), \
+                self.keyword_filter(where)
+
             def found(n: int) -> list[tuple[int, int, float]]:
-                best = self.keywords.paragraphs.search(self.keywords.tokens(terms), n, self.keyword_filter(where))
+                best = paragraphs.search(tokens, n, keyword_filter)
                 owners = self.paragraph_article_ids([pid for pid, _ in best])
                 return [(pid, owners[pid], score) for pid, score in best if pid in owners]
 
@@ -192,9 +195,10 @@ class Candidates:
     def bm25_articles(self, terms: Sequence[str], limit: int, where: ArticleFilter) -> list[tuple[int, float]]:
         """(article id, score) best first, BM25 over each article's whole text."""
         if self.keywords is not None:
-            return self._current_keyword_hits(
-                lambda n: self.keywords.articles.search(self.keywords.tokens(terms), n, self.keyword_filter(where)),
-                limit, lambda hit: hit[0])
+            articles, tokens, keyword_filter = self.keywords.articles, self.keywords.tokens(terms), \
+                self.keyword_filter(where)
+            return self._current_keyword_hits(lambda n: articles.search(tokens, n, keyword_filter), limit,
+                                              lambda hit: hit[0])
         joins = "JOIN articles a ON a.id = articles_fts.rowid" if where.active else ""  # rowid is the article id
         rows = self._bm25(terms, "articles_fts.rowid", joins, "articles_fts", limit, where)
         return [(int(article_id), float(score)) for article_id, score in rows]

@@ -28,10 +28,10 @@ import json
 import math
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import tantivy
 
@@ -39,6 +39,8 @@ from .rows import batches
 
 if TYPE_CHECKING:
     from .store import Store
+
+Found = TypeVar("Found")  # what a search finds
 
 FOLDER = "keywords"
 SETTING = "keyword_index"
@@ -99,6 +101,17 @@ def telling(tokens: Sequence[str], documents: int, holding: dict[str, int]) -> l
     and all the tokens only when that finds fewer documents than asked for."""
     kept = [t for t in tokens if not is_common(documents, holding.get(t, 0))]
     return kept or list(tokens)
+
+
+def telling_first(search: Callable[[Sequence[str]], list[Found]], tokens: Sequence[str], documents: int,
+                  holding: dict[str, int], limit: int) -> list[Found]:
+    """`search(tokens)` with the common tokens left out (`telling`), and with all of them
+    when that finds fewer than `limit`."""
+    chosen = telling(tokens, documents, holding)
+    found = search(chosen)
+    if len(found) < limit and len(chosen) < len(tokens):
+        found = search(tokens)
+    return found
 
 
 def day_number(date: str | None) -> int | None:
@@ -166,10 +179,8 @@ class Part:
         documents = self.totals(tokens)[0]
         holding = {t: self.searcher.doc_freq("text", t) for t in set(tokens)}
         boosts = {t: idf_boost(documents, holding[t]) for t in holding}
-        chosen = telling(tokens, documents, holding)
-        found = self.best(self.query(chosen, boosts), where, limit)
-        if len(found) < limit and len(chosen) < len(tokens):
-            found = self.best(self.query(tokens, boosts), where, limit)
+        found = telling_first(lambda chosen: self.best(self.query(chosen, boosts), where, limit),
+                              tokens, documents, holding, limit)
         return [(identifier, score) for identifier, score, _ in found]
 
     def query(self, tokens: Sequence[str], boosts: dict[str, float]) -> tantivy.Query:

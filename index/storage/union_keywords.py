@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import tantivy
 
-from .keywords import KeywordFilter, Part, idf_boost, telling, term_numbers
+from .keywords import KeywordFilter, Part, idf_boost, telling_first, term_numbers
 
 K1 = np.float32(1.2)  # tantivy's BM25 constants
 B = np.float32(0.75)
@@ -69,10 +69,7 @@ def best(parts: Sequence[Part], tokens: Sequence[str], filters: Sequence[Keyword
                           for identifier, score, address in part.best(query, filters[place], limit + MARGIN)]
         return found
 
-    chosen = telling(tokens, documents, holding)  # as one index is searched (Part.search)
-    candidates = candidates_for(chosen)
-    if len(candidates) < limit and len(chosen) < len(tokens):
-        candidates = candidates_for(tokens)
+    candidates = telling_first(candidates_for, tokens, documents, holding, limit)  # as Part.search
     # The folders' scores differ from the union's only by their average lengths: the
     # best of them, with a margin, are scored exactly.
     candidates.sort(key=lambda row: -row[0])
