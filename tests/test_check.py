@@ -36,6 +36,7 @@ def test_a_fresh_index_is_consistent(indexed):
     ("DELETE FROM paragraphs WHERE id = 3", "FAISS ids differ"),
     ("INSERT INTO article_stories (article_id, follows, score, story_id, archive_size) VALUES (999, NULL, 0, 999, 1)",
      "story links belong to no article"),
+    ("UPDATE paragraph_spans SET count = count + 1 WHERE article_id = 2", "paragraph spans disagree"),
 ])
 def test_damage_is_found_and_repaired(indexed, damage, problem):
     with Archive.open() as archive:

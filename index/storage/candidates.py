@@ -5,6 +5,7 @@ of its own. Filter values are always SQL parameters, never SQL text."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -37,24 +38,37 @@ class ArticleFilter(Protocol):
     def active(self) -> bool: ...
 
 
-def filter_sql(where: ArticleFilter, article_alias: str = "a") -> tuple[str, list[str]]:
-    """A WHERE fragment over the articles table (always true when inactive) and its parameters."""
+def filter_sql(where: ArticleFilter, article_alias: str = "a",
+               exact: dict[str, tuple[str, ...]] | None = None) -> tuple[str, list[str]]:
+    """A WHERE fragment over the articles table (always true when inactive) and its parameters.
+
+    Dates are compared whole, so the date index answers them: `substr(date, 1, 10) >=
+    since` holds exactly when `date >= since`, and `substr(date, 1, 10) <= until` (a
+    YYYY-MM-DD) exactly when `date` sorts before `until` with its last character moved
+    on one ("2015-06-14" -> "2015-06-15", "2015-06-19" -> "2015-06-1:").
+    `exact` gives, for "source" and "place", the stored values the substrings match
+    (`Candidates.matching_values`), so their index answers them too."""
     clauses: list[str] = []
     params: list[str] = []
     if where.since:
-        clauses.append(f"substr({article_alias}.date, 1, 10) >= ?")
+        clauses.append(f"{article_alias}.date >= ?")
         params.append(where.since)
-    if where.until:
+    if where.until and len(where.until) == 10:
+        clauses.append(f"{article_alias}.date < ?")
+        params.append(where.until[:-1] + chr(ord(where.until[-1]) + 1))
+    elif where.until:
         clauses.append(f"substr({article_alias}.date, 1, 10) <= ?")
         params.append(where.until)
-    if where.sources:
-        ors = " OR ".join(f"instr(lower({article_alias}.source), ?) > 0" for _ in where.sources)
-        clauses.append(f"({ors})")
-        params.extend(s.lower() for s in where.sources)
-    if where.places:
-        ors = " OR ".join(f"instr(lower({article_alias}.place), ?) > 0" for _ in where.places)
-        clauses.append(f"({ors})")
-        params.extend(s.lower() for s in where.places)
+    for column, parts in (("source", where.sources), ("place", where.places)):
+        if not parts:
+            continue
+        if exact is not None and column in exact:
+            clauses.append(f"{article_alias}.{column} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(exact[column]))
+        else:
+            ors = " OR ".join(f"instr(lower({article_alias}.{column}), ?) > 0" for _ in parts)
+            clauses.append(f"({ors})")
+            params.extend(s.lower() for s in parts)
     return (" AND ".join(clauses) or "1"), params
 
 
@@ -75,20 +89,28 @@ class Candidates:
 
     def keyword_filter(self, where: ArticleFilter) -> KeywordFilter:
         """The filter as the keyword index reads it: substrings of sources and places
-        become the exact values they match (an archive has some hundreds of sources),
-        matched as the SQL filter matches them: `instr(lower(column), needle)`, where
-        SQLite's lower() folds ASCII letters only."""
+        become the exact values they match."""
         from .keywords import KeywordFilter, day_number
 
-        def matching(column: str, parts: tuple[str, ...]) -> tuple[str, ...] | None:
-            if not parts:
-                return None
-            needles = [p.lower() for p in parts]
-            return tuple(value for value, folded in self._distinct_values(column)
-                         if any(needle in folded for needle in needles))
+        exact = self.matching_values(where)
+        return KeywordFilter(day_number(where.since), day_number(where.until), exact.get("source"),
+                             exact.get("place"))
 
-        return KeywordFilter(day_number(where.since), day_number(where.until),
-                             matching("source", where.sources), matching("place", where.places))
+    def matching_values(self, where: ArticleFilter) -> dict[str, tuple[str, ...]]:
+        """For "source" and "place" when the filter names them: the stored values its
+        substrings match (an archive has some hundreds of sources), matched as the SQL
+        filter matches them: `instr(lower(column), needle)`, where SQLite's lower()
+        folds ASCII letters only."""
+        found = {}
+        for column, parts in (("source", where.sources), ("place", where.places)):
+            if parts:
+                needles = [p.lower() for p in parts]
+                found[column] = tuple(value for value, folded in self._distinct_values(column)
+                                      if any(needle in folded for needle in needles))
+        return found
+
+    def _filter_sql(self, where: ArticleFilter) -> tuple[str, list[str]]:
+        return filter_sql(where, exact=self.matching_values(where))
 
     def _distinct_values(self, column: str) -> list[tuple[str, str]]:
         """(value, value with ASCII letters lower-cased) of each distinct non-null value
@@ -104,13 +126,13 @@ class Candidates:
 
     def filtered_article_ids(self, where: ArticleFilter) -> np.ndarray:
         """Ids of the articles that pass the filter."""
-        condition, params = filter_sql(where)
+        condition, params = self._filter_sql(where)
         rows = self.db.execute(f"SELECT a.id FROM articles a WHERE {condition}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def filtered_paragraph_ids(self, where: ArticleFilter) -> np.ndarray:
         """Ids of the paragraphs whose article passes the filter."""
-        condition, params = filter_sql(where)
+        condition, params = self._filter_sql(where)
         # Articles first, then their paragraphs through the (article_id, ...) index: left to
         # itself SQLite walks every paragraph and looks up its article, many times slower
         # at 1M paragraphs.
@@ -120,17 +142,28 @@ class Candidates:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def paragraph_ids_of(self, article_ids: Sequence[int]) -> np.ndarray:
-        """Ids of the articles' paragraphs (through the (article_id, ...) index)."""
-        found = [row[0] for chunk, marks in batches(article_ids)
-                 for row in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
-        return np.asarray(found, dtype=np.int64)
+        """Ids of the articles' paragraphs. An article's paragraphs are written together,
+        so their ids are mostly one run: `paragraph_spans` gives each article's first and
+        last id and count, and a run is listed without reading its paragraphs; the
+        others are read through the (article_id, ...) index."""
+        spans = np.array([row for chunk, marks in batches(article_ids) for row in self.db.execute(
+            f"SELECT article_id, first, last, count FROM paragraph_spans WHERE article_id IN ({marks})", chunk)],
+            dtype=np.int64).reshape(-1, 4)
+        whole = spans[:, 2] - spans[:, 1] + 1 == spans[:, 3]
+        starts, counts = spans[whole, 1], spans[whole, 3]
+        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        runs = offsets + np.arange(int(counts.sum()), dtype=np.int64)
+        broken = spans[~whole, 0].tolist()
+        rest = [row[0] for chunk, marks in batches(broken)
+                for row in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
+        return np.concatenate([runs, np.asarray(rest, dtype=np.int64)])
 
     def _bm25(self, terms: Sequence[str], columns: str, joins: str, table: str, limit: int,
               where: ArticleFilter) -> list[tuple]:
         """Rows of `columns` for the FTS5 `table` (joined to the articles as `a`) matching
         any of `terms`, best BM25 first, within the filter; a last column holds the
         score (higher is better)."""
-        condition, params = filter_sql(where)
+        condition, params = self._filter_sql(where)
 
         def best(chosen: Sequence[str]) -> list[tuple]:
             expression = match_expression(chosen)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .rows import batches, write_article_text, write_article_vector
+from .schema import rebuild_paragraph_spans
 from .store import Store
 
 
@@ -52,6 +53,12 @@ COUNTED_PROBLEMS = [
      "syndicated copies point to no article"),
     ("SELECT count(*) FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE a.copy_of IS NOT NULL",
      "paragraphs belong to a syndicated copy"),
+    ("SELECT count(*) FROM (SELECT article_id, min(id) AS low, max(id) AS high, count(*) AS n FROM paragraphs "
+     "GROUP BY article_id) p LEFT JOIN paragraph_spans s ON s.article_id = p.article_id "
+     "WHERE s.article_id IS NULL OR s.count != p.n OR s.first > p.low OR s.last < p.high",
+     "articles' paragraph spans disagree with their paragraphs"),
+    ("SELECT count(*) FROM paragraph_spans s WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = s.article_id)",
+     "paragraph spans belong to no paragraphs"),
     *STORY_PROBLEMS,
 ]
 
@@ -126,10 +133,11 @@ def repair(store: Store, dimension: int) -> list[str]:
         if unused:
             done.append(f"removed {unused} unused vectors")
         store.db.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES('rebuild')")
+        rebuild_paragraph_spans(store.db)
         store.db.execute("DELETE FROM article_vectors")
         store.db.execute("DELETE FROM articles_fts")
         for (article_id,) in store.db.execute("SELECT id FROM articles").fetchall():
             write_article_vector(store.db, article_id, dimension)
             write_article_text(store.db, article_id)
-        done.append("rebuilt the paragraph and article text indexes and the article vectors")
+        done.append("rebuilt the paragraph and article text indexes, the paragraph spans and the article vectors")
     return done

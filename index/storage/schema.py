@@ -179,6 +179,40 @@ def _m010_keyword_pending(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
 
 
+def _m011_paragraph_spans(db: sqlite_utils.Database) -> None:
+    """Each article's first and last paragraph id and its paragraph count, kept by
+    triggers: a filter lists the paragraphs of the articles it lets through from these
+    (Candidates.paragraph_ids_of) instead of reading each one. After a delete `first`
+    and `last` stay bounds, no longer tight; a span is one unbroken run of ids when
+    `last - first + 1 = count`."""
+    db.execute("CREATE TABLE IF NOT EXISTS paragraph_spans (article_id INTEGER PRIMARY KEY, "
+               "first INTEGER NOT NULL, last INTEGER NOT NULL, count INTEGER NOT NULL)")
+    for name, body in SPAN_TRIGGERS.items():
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+    rebuild_paragraph_spans(db)
+
+
+_ADD_SPAN = ("INSERT INTO paragraph_spans (article_id, first, last, count) VALUES (new.article_id, new.id, new.id, 1) "
+             "ON CONFLICT (article_id) DO UPDATE SET first = min(first, excluded.first), "
+             "last = max(last, excluded.last), count = count + 1;")
+_REMOVE_SPAN = ("UPDATE paragraph_spans SET count = count - 1 WHERE article_id = old.article_id; "
+                "DELETE FROM paragraph_spans WHERE article_id = old.article_id AND count <= 0;")
+SPAN_TRIGGERS = {
+    "paragraphs_span_insert": f"AFTER INSERT ON paragraphs BEGIN {_ADD_SPAN} END",
+    "paragraphs_span_delete": f"AFTER DELETE ON paragraphs BEGIN {_REMOVE_SPAN} END",
+    "paragraphs_span_update": ("AFTER UPDATE OF id, article_id ON paragraphs "
+                               "WHEN old.id IS NOT new.id OR old.article_id IS NOT new.article_id "
+                               f"BEGIN {_REMOVE_SPAN} {_ADD_SPAN} END"),
+}
+
+
+def rebuild_paragraph_spans(db: sqlite_utils.Database) -> None:
+    """`paragraph_spans` worked out again from the paragraphs."""
+    db.execute("DELETE FROM paragraph_spans")
+    db.execute("INSERT INTO paragraph_spans (article_id, first, last, count) "
+               "SELECT article_id, min(id), max(id), count(*) FROM paragraphs GROUP BY article_id")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_article_vectors", _m002_article_vectors),
@@ -190,6 +224,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("008_stories", _m008_stories),
     ("009_datelines", _m009_datelines),
     ("010_keyword_pending", _m010_keyword_pending),
+    ("011_paragraph_spans", _m011_paragraph_spans),
 ]
 
 
