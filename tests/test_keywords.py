@@ -9,14 +9,17 @@ from pathlib import Path
 import pytest
 
 from newssearch import Archive
-from newssearch.index.storage.keywords import FOLDER, KeywordIndex, day_number
+from newssearch.index.storage.keywords import FOLDER, KeywordFilter, KeywordIndex, day_number
 from newssearch.search.filters import Filter
 from newssearch.search.keyword import query_terms
 from newssearch.testing.crash import keyword_content
 
 FILTERS = [Filter(), Filter.parse("2022-02-01", None, None, None), Filter.parse(None, "2022-02-01", None, None),
            Filter.parse(None, None, ["wire"], None), Filter.parse(None, None, ["no such source"], None),
-           Filter.parse("2022-01-01", "2022-03-31", ["example", "money"], None)]
+           Filter.parse("2022-01-01", "2022-03-31", ["example", "money"], None),
+           Filter.parse("2022-01-05", "2022-01-20", None, None),  # matched as the set of its days
+           Filter.parse("1990-01-01", "2030-12-31", None, None),  # longer than DAY_TERMS: as a range
+           Filter.parse("2030-01-01", None, None, None), Filter.parse(None, "1990-01-01", None, None)]
 QUERIES = ["troops near the border", "interest rates", "the", "sanctions against Moscow", "build-up"]
 
 
@@ -161,6 +164,24 @@ def test_day_numbers():
     assert day_number("2022-01-10") == 20220110
     assert day_number("2022-01-10T08:00:00Z") == 20220110
     assert day_number("2022-01") is None and day_number(None) is None
+
+
+def test_a_short_day_range_is_the_set_of_its_days():
+    assert KeywordFilter(20240227, 20240302).days() == [20240227, 20240228, 20240229, 20240301, 20240302]
+    assert KeywordFilter(20211231, 20220101).days() == [20211231, 20220101]
+    assert KeywordFilter(20220101, None).days() is None and KeywordFilter(None, 20220101).days() is None
+    assert KeywordFilter(19000101, 20220101).days() is None  # longer than DAY_TERMS: a range query
+    assert KeywordFilter(20220102, 20220101).empty
+
+
+def test_an_open_day_range_closes_at_the_archive_s_first_and_last_day(corpus, isolated):
+    with indexed(corpus, isolated) as archive:
+        oldest, newest = (day_number(d) for d in archive.store.db.execute(
+            "SELECT min(date), max(date) FROM articles").fetchone())
+        assert archive.store.keyword_filter(Filter.parse("1990-01-01", None, None, None)) == \
+            KeywordFilter(oldest, newest)
+        assert archive.store.keyword_filter(Filter.parse(None, "2030-01-01", None, None)).days() is not None
+        assert archive.store.keyword_filter(Filter.parse("2030-01-01", None, None, None)).empty
 
 
 def test_keyword_index_open_without_create_refuses_a_missing_folder(tmp_path):

@@ -93,8 +93,29 @@ class Candidates:
         from .keywords import KeywordFilter, day_number
 
         exact = self.matching_values(where)
-        return KeywordFilter(day_number(where.since), day_number(where.until), exact.get("source"),
-                             exact.get("place"))
+        first, last = day_number(where.since), day_number(where.until)
+        if first is not None or last is not None:
+            # An open range closes at the archive's first or last day, so it is as short
+            # as it can be (KeywordFilter.days).
+            oldest, newest = self._day_bounds()
+            first = first if oldest is None else max(first or oldest, oldest)
+            last = last if newest is None else min(last or newest, newest)
+        return KeywordFilter(first, last, exact.get("source"), exact.get("place"))
+
+    def _day_bounds(self) -> tuple[int | None, int | None]:
+        """The day numbers of the oldest and newest article date, read once per data
+        generation (the date index holds both ends)."""
+        from .keywords import day_number
+
+        cache: dict = self.__dict__.setdefault("_day_bounds_cache", {})
+        generation = self.generation()
+        if generation not in cache:
+            cache.clear()
+            # Two queries: SQLite reads one end of an index for a lone min() or max() only.
+            oldest, newest = (self.db.execute(f"SELECT {end}(date) FROM articles").fetchone()[0]
+                              for end in ("min", "max"))
+            cache[generation] = (day_number(oldest), day_number(newest))
+        return cache[generation]
 
     def matching_values(self, where: ArticleFilter) -> dict[str, tuple[str, ...]]:
         """For "source" and "place" when the filter names them: the stored values its

@@ -24,6 +24,7 @@ How it follows SQLite (crash safety):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -55,6 +56,11 @@ REBUILD_BELOW = 100_000
 REBUILD_DELETED_SHARE = 0.1
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _NO_DAY_LIMIT = 99_999_999
+# A day range of at most this many days is matched as the set of its days: tantivy then
+# walks those days' postings and seeks the query's words in them, where a range over
+# the fast field is checked document by document under the words (4-8x slower for a
+# fortnight in 10M paragraphs: docs/benchmarks.md).
+DAY_TERMS = 4000
 
 
 class KeywordIndexError(Exception):
@@ -143,8 +149,19 @@ class KeywordFilter:
 
     @property
     def empty(self) -> bool:
-        """Whether nothing can pass (a substring no source or place holds)."""
-        return self.sources == () or self.places == ()
+        """Whether nothing can pass (a substring no source or place holds, days that
+        end before they start)."""
+        days_out = self.first_day is not None and self.last_day is not None and self.first_day > self.last_day
+        return self.sources == () or self.places == () or days_out
+
+    def days(self) -> list[int] | None:
+        """The day numbers of a bounded range of at most DAY_TERMS days, else None."""
+        if self.first_day is None or self.last_day is None:
+            return None
+        first, last = (dt.date(n // 10000, n // 100 % 100, n % 100) for n in (self.first_day, self.last_day))
+        if (last - first).days + 1 > DAY_TERMS:
+            return None
+        return [int((first + dt.timedelta(days=n)).strftime("%Y%m%d")) for n in range((last - first).days + 1)]
 
 
 class Part:
@@ -196,7 +213,10 @@ class Part:
             return []
         Query, Occur = tantivy.Query, tantivy.Occur
         narrowing = []
-        if where.first_day is not None or where.last_day is not None:
+        days = where.days()
+        if days is not None:
+            narrowing.append(Query.term_set_query(self.schema, "day", days))
+        elif where.first_day is not None or where.last_day is not None:
             narrowing.append(Query.range_query(self.schema, "day", tantivy.FieldType.Integer,
                                                where.first_day or 0, where.last_day or _NO_DAY_LIMIT))
         for field, values in (("source", where.sources), ("place", where.places)):
