@@ -52,8 +52,7 @@ def main() -> None:
     store = searcher.keyword_store
     vectors = {}
     for query in open_scale.QUERIES:
-        vector = np.asarray(archive.embedder.embed([query])[0], dtype=np.float32)  # noqa: F821 (from HASH_MODEL)
-        vectors[query] = vector / np.linalg.norm(vector)  # noqa: F821
+        vectors[query] = query_vector(query)  # noqa: F821 (from HASH_MODEL)
     index = archive.vectors
     archive.article_vectors, archive.lead_vectors
     exact = index.exact_vectors

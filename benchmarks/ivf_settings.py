@@ -12,7 +12,8 @@ time on one thread, k=100 (the searcher's first depth).
   top 10 among the allowed ids) and latency by lists probed, doubling from the default
   to all of them; then what `VectorIndex.search` itself probes (its rule, `FILTER_MEET`
   in index/storage/backends.py). A compressed index re-scores its best 400 (read from
-  the mapped vector file).
+  the mapped vector file). A filter of at least `search/filtered.py`'s WIDE share is also
+  searched as search does it: deeper unfiltered hits, the allowed ones kept.
 - Re-scoring (IVF-PQ only, no filter, default probes): recall@10 and recall@100 against
   exact search when the best 100, 132, 200, 400 or 800 candidates by their codes are
   re-scored with their exact vectors (`REFINE` in index/storage/vectors.py).
@@ -31,6 +32,22 @@ import faiss
 import numpy as np
 
 from scale import CHUNK, K, exact_top, ids_of, make_vectors, seed_vectors, vector_file  # type: ignore[import-not-found]
+
+
+class _OneParagraphArticles:
+    """A store for `Filtered` in which each vector is an article of one paragraph."""
+
+    def __init__(self, allowed: np.ndarray):
+        self.allowed = allowed
+
+    def filtered_article_ids(self, where: object) -> np.ndarray:
+        return self.allowed
+
+    def paragraph_runs(self, article_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        return self.allowed, self.allowed + 1
+
+    def paragraph_article_ids(self, paragraph_ids: list[int]) -> dict[int, int]:
+        return {i: i for i in paragraph_ids}
 
 
 def index_file(work: Path, kind: str, data: np.ndarray) -> Path:
@@ -58,6 +75,8 @@ def main() -> None:
     from newssearch.index.models.machine import cpu_description
     from newssearch.index.storage.backends import id_selector
     from newssearch.index.storage.vectors import REFINE, VectorIndex
+    from newssearch.search.filtered import WIDE, Filtered
+    from newssearch.search.filters import Filter
 
     args.work.mkdir(parents=True, exist_ok=True)
     seeds = seed_vectors(Path(args.source) if args.source else None)
@@ -118,6 +137,11 @@ def main() -> None:
             probes *= 2
         rule = measure(lambda query: [i for i, _ in index.search(query, K, allowed)], truth)
         print(json.dumps({"share": share, "allowed": len(allowed), "probes": "VectorIndex.search", **rule}), flush=True)
+        if share >= WIDE:  # search/filtered.py asks for deeper unfiltered hits and keeps the allowed ones
+            within = Filtered(_OneParagraphArticles(allowed), Filter(), articles_total=len(data))
+            wide = measure(lambda query: [i for i, _ in within.search(index, query, K)], truth)
+            print(json.dumps({"share": share, "allowed": len(allowed), "probes": "Filtered.search (wide)", **wide}),
+                  flush=True)
 
 
 if __name__ == "__main__":

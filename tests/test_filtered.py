@@ -32,8 +32,10 @@ def test_wide_and_narrow_filters_give_the_same_hits(corpus, isolated, monkeypatc
         for mode in ("semantic", "hybrid"):
             monkeypatch.setattr(filtered, "WIDE", 2.0)  # every filter as a list of paragraph ids
             listed = results(archive, mode, where)
-            monkeypatch.setattr(filtered, "WIDE", 0.0)  # every filter by checking hits' articles
-            assert results(archive, mode, where) == listed, mode
+            monkeypatch.setattr(filtered, "WIDE", 0.0)  # every filter by checking hits' articles ...
+            for listing in (0, 10**9):  # ... each one looked up, or against the filter's listed paragraphs
+                monkeypatch.setattr(filtered, "LIST_PER_HIT", listing)
+                assert results(archive, mode, where) == listed, (mode, listing)
 
 
 class _Store:
@@ -45,11 +47,20 @@ class _Store:
     def paragraph_ids_of(self, article_ids: list[int]) -> np.ndarray:
         return IDS[IDS % 10 == 3]
 
+    def paragraph_runs(self, article_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        ids = self.paragraph_ids_of(article_ids)
+        return ids, ids + 1
+
     def paragraph_article_ids(self, paragraph_ids: list[int]) -> dict[int, int]:
         return {int(p): int(p) % 10 for p in paragraph_ids}
 
 
-def test_an_approximate_index_finds_the_same_hits_for_a_wide_filter(monkeypatch):
+KEEP_BY = pytest.mark.parametrize("listing", [0, 10**9], ids=["looked-up", "listed"])
+
+
+@KEEP_BY
+def test_an_approximate_index_finds_the_same_hits_for_a_wide_filter(monkeypatch, listing):
+    monkeypatch.setattr(filtered, "LIST_PER_HIT", listing)
     monkeypatch.setattr(vector_module, "SWITCH_POINT", 1000)
     index = VectorIndex.build(DIMENSION, batches(), count=COUNT)
     assert index.kind == "ivf-sq8"
@@ -61,9 +72,11 @@ def test_an_approximate_index_finds_the_same_hits_for_a_wide_filter(monkeypatch)
             assert wide.search(index, query, k) == index.search(query, k, allowed)
 
 
-def test_a_compressed_index_re_scores_only_the_hits_a_wide_filter_keeps(monkeypatch):
+@KEEP_BY
+def test_a_compressed_index_re_scores_only_the_hits_a_wide_filter_keeps(monkeypatch, listing):
     from test_vectors import VECTORS, exact_vectors_of
 
+    monkeypatch.setattr(filtered, "LIST_PER_HIT", listing)
     monkeypatch.setattr(vector_module, "SWITCH_POINT", 1000)
     monkeypatch.setattr(vector_module, "COMPRESS_POINT", 2000)
     index = VectorIndex.build(DIMENSION, batches(), count=COUNT)
@@ -88,3 +101,11 @@ def test_a_compressed_index_re_scores_only_the_hits_a_wide_filter_keeps(monkeypa
         best = {i for i, _ in truth.search(query, 10)}
         found.append(len(best & {i for i, _ in hits}) / 10)
     assert np.mean(found) >= 0.95
+
+
+def test_ids_in_runs():
+    starts, stops = np.array([20, 5, 40]), np.array([23, 6, 41])
+    ids = np.array([4, 5, 6, 19, 20, 22, 23, 40, 41, 1000])
+    assert filtered.in_runs(ids, starts, stops).tolist() == [False, True, False, False, True, True, False, True,
+                                                             False, False]
+    assert filtered.in_runs(ids, starts[:0], stops[:0]).tolist() == [False] * len(ids)

@@ -54,6 +54,20 @@ def test_two_indexes_rank_exactly_as_one_holding_all_their_articles(split, mode)
                 assert hits(both, query, mode=mode, group=False, **where) == expected, (query, where)
 
 
+@pytest.mark.parametrize("listing", [0, 10**9], ids=["looked-up", "listed"])
+def test_wide_filters_keep_the_same_hits_in_several_indexes_as_in_one(split, monkeypatch, listing):
+    from newssearch.search import filtered
+
+    monkeypatch.setattr(filtered, "WIDE", 0.0)  # every filter by checking the hits' articles
+    monkeypatch.setattr(filtered, "LIST_PER_HIT", listing)
+    one, parts = split
+    with Archive.open(one) as single, Archives.open(parts) as both:
+        for query in QUERIES:
+            for where in FILTERS[1:4] + FILTERS[6:]:
+                expected = hits(single, query, mode="semantic", group=False, **where)
+                assert hits(both, query, mode="semantic", group=False, **where) == expected, (query, where)
+
+
 def test_keyword_scores_use_the_unions_statistics(split):
     """Each index alone scores BM25 by its own statistics; the union matches the one
     index to the last bit, which neither part alone does."""

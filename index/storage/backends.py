@@ -195,7 +195,9 @@ class IvfBackend:
         # to meet FILTER_MEET of them: on 10M vectors a 1% filter then probes 5% of the lists,
         # not all of them, for recall@10 0.993 instead of 0.998 (0.979 instead of 1.0 at 5M).
         available = max(available, 1)
-        enough = math.ceil(self.lists * max(FILTER_MEET, FILTER_MEET_PER_HIT * k) / available)
+        # A caller filtering the hits itself asks for k so as to keep about k * share.
+        kept = k if share is None or allowed is not None else math.ceil(k * share)
+        enough = math.ceil(self.lists * max(FILTER_MEET, FILTER_MEET_PER_HIT * kept) / available)
         probes = min(self.lists, math.ceil(self.index.nprobe * len(self) / available),
                      max(self.index.nprobe, enough))
         while True:

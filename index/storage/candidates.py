@@ -72,6 +72,12 @@ def filter_sql(where: ArticleFilter, article_alias: str = "a",
     return (" AND ".join(clauses) or "1"), params
 
 
+def expand_runs(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Every id of the runs [start, stop)."""
+    lengths = stops - starts
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
 class Candidates:
     """The candidate-finding part of `Store`."""
 
@@ -163,21 +169,29 @@ class Candidates:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def paragraph_ids_of(self, article_ids: Sequence[int]) -> np.ndarray:
-        """Ids of the articles' paragraphs. An article's paragraphs are written together,
-        so their ids are mostly one run: `paragraph_spans` gives each article's first and
-        last id and count, and a run is listed without reading its paragraphs; the
-        others are read through the (article_id, ...) index."""
-        spans = np.array([row for chunk, marks in batches(article_ids) for row in self.db.execute(
-            f"SELECT article_id, first, last, count FROM paragraph_spans WHERE article_id IN ({marks})", chunk)],
-            dtype=np.int64).reshape(-1, 4)
-        whole = spans[:, 2] - spans[:, 1] + 1 == spans[:, 3]
-        starts, counts = spans[whole, 1], spans[whole, 3]
-        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
-        runs = offsets + np.arange(int(counts.sum()), dtype=np.int64)
-        broken = spans[~whole, 0].tolist()
-        rest = [row[0] for chunk, marks in batches(broken)
-                for row in self.db.execute(f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)]
-        return np.concatenate([runs, np.asarray(rest, dtype=np.int64)])
+        """Ids of the articles' paragraphs."""
+        starts, stops = self.paragraph_runs(article_ids)
+        return expand_runs(starts, stops)
+
+    def paragraph_runs(self, article_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The articles' paragraph ids as runs [start, stop), in no order. An article's
+        paragraphs are written together, so their ids are mostly one run:
+        `paragraph_spans` gives each article's first and last id and count, and such a
+        run is listed without reading its paragraphs; the others' paragraphs are read
+        through the (article_id, ...) index, each a run of one."""
+        if not len(article_ids):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        # Whole columns as JSON arrays: SQLite steps the rows, Python parses three strings.
+        columns = self.db.execute(
+            "SELECT json_group_array(article_id), json_group_array(first), json_group_array(last), "
+            "json_group_array(count) FROM paragraph_spans WHERE article_id IN (SELECT value FROM json_each(?))",
+            [json.dumps([int(i) for i in article_ids])]).fetchone()
+        owners, first, last, count = (np.asarray(json.loads(c), dtype=np.int64) for c in columns)
+        whole = last - first + 1 == count
+        broken = owners[~whole].tolist()
+        rest = np.asarray([row[0] for chunk, marks in batches(broken) for row in self.db.execute(
+            f"SELECT id FROM paragraphs WHERE article_id IN ({marks})", chunk)], dtype=np.int64)
+        return np.concatenate([first[whole], rest]), np.concatenate([last[whole] + 1, rest + 1])
 
     def _bm25(self, terms: Sequence[str], columns: str, joins: str, table: str, limit: int,
               where: ArticleFilter) -> list[tuple]:

@@ -83,6 +83,13 @@ class UnionStore:
                  for place, local in self._by_place(article_ids).items()]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
+    def paragraph_runs(self, article_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        runs = [tuple(self._ids(place, ends) for ends in self.stores[place].paragraph_runs(local))
+                for place, local in self._by_place(article_ids).items()]
+        if not runs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate([s for s, _ in runs]), np.concatenate([e for _, e in runs])
+
     def paragraph_article_ids(self, paragraph_ids: Sequence[int]) -> dict[int, int]:
         return self._keyed(paragraph_ids, Store.paragraph_article_ids, union_id)
 
